@@ -1,0 +1,38 @@
+# One-command set-up: every target creates .venv on first use and reinstalls only
+# when pyproject.toml changes (the stamp file .venv/.installed records that).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export MPLBACKEND := Agg
+
+.PHONY: lab test test-fast lint bench clean strip
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+lab: $(STAMP)  ## open JupyterLab on the notebooks
+	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)  ## unit tests, then every notebook executed top to bottom (nbval, lax)
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
+
+test-fast: $(STAMP)  ## unit tests only
+	$(BIN)/python -m pytest tests
+
+lint: $(STAMP)  ## ruff on the package, tests, benchmarks and notebooks
+	$(BIN)/ruff check lecture_utils tests benchmarks notebooks
+
+bench: $(STAMP)  ## notebook run times, panel update times, engine vs numpy/PyTorch
+	$(BIN)/python benchmarks/run_all.py
+
+strip: $(STAMP)  ## remove outputs from every notebook before committing
+	$(BIN)/python -m lecture_utils.notebook_tools strip notebooks/*.ipynb
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

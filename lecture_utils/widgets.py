@@ -1,0 +1,141 @@
+"""Interactive panels: controls wired to a plain compute function and a view drawn in place.
+
+The pattern every notebook uses (see DESIGN.md):
+
+    compute(**settings) -> result      a plain function, tested on its own
+    view.update(result)                changes the artists of `view.figure` in place
+    Panel(compute, view, controls)     wires the two to ipywidgets controls
+
+A `ValueError` raised by `compute` (bad settings) and a result whose `.note` is
+set (e.g. "the loss diverged") are shown as a short message above the figure,
+never as a traceback, a NaN plot or warning text.
+"""
+
+import io
+import time
+import warnings
+
+import ipywidgets as widgets
+import numpy as np
+from IPython.display import display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+
+def render_png(figure):
+    """Render a matplotlib Figure to PNG bytes (works without pyplot or a display)."""
+    if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def slider(value, min, max, step=None, description="", live=True, log=False, readout_format=None):
+    """A labelled slider; `log=True` gives a log-scale slider whose value is 10**position."""
+    layout = widgets.Layout(width="420px")
+    style = {"description_width": "130px"}
+    if log:
+        return widgets.FloatLogSlider(value=value, base=10, min=np.log10(min), max=np.log10(max),
+                                      step=step or 0.1, description=description,
+                                      continuous_update=live, layout=layout, style=style,
+                                      readout_format=readout_format or ".3g")
+    if all(isinstance(v, int) for v in (value, min, max, step or 1)):
+        return widgets.IntSlider(value=value, min=min, max=max, step=step or 1,
+                                 description=description, continuous_update=live,
+                                 layout=layout, style=style)
+    return widgets.FloatSlider(value=value, min=min, max=max, step=step or (max - min) / 100,
+                               description=description, continuous_update=live, layout=layout,
+                               style=style, readout_format=readout_format or ".3g")
+
+
+def dropdown(options, value=None, description=""):
+    """A labelled dropdown; `options` is a list of values or of (label, value) pairs."""
+    return widgets.Dropdown(options=options, value=value, description=description,
+                            style={"description_width": "130px"},
+                            layout=widgets.Layout(width="420px"))
+
+
+def control_extremes(control):
+    """The values a test should try for a control: its min, its current value and its max."""
+    if isinstance(control, widgets.FloatLogSlider):
+        return [control.base ** control.min, control.value, control.base ** control.max]
+    if hasattr(control, "min"):
+        return [control.min, control.value, control.max]
+    if hasattr(control, "options"):
+        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        return list(dict.fromkeys(values))
+    if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
+        return [False, True]
+    raise TypeError(f"no known extremes for control {type(control).__name__}")
+
+
+class Panel:
+    """Controls, a message line and a figure that redraws whenever a control changes.
+
+    compute: function(**settings) -> result; raises ValueError for bad settings.
+    view: object with `.figure` (matplotlib Figure) and `.update(result)`.
+    controls: dict mapping each keyword of `compute` to an ipywidgets control.
+    question: what to think about before dragging (shown above the controls).
+    """
+
+    def __init__(self, compute, view, controls, question=None):
+        self.compute, self.view, self.controls = compute, view, dict(controls)
+        self.result, self.message_text, self.seconds = None, "", 0.0
+        self.message = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        header = [widgets.HTML(f"<b>Think first:</b> {question}")] if question else []
+        self.widget = widgets.VBox(header + [widgets.VBox(list(self.controls.values())),
+                                             self.message, self.image])
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.refresh()
+
+    @property
+    def settings(self):
+        """The current value of every control, by keyword."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def set(self, **values):
+        """Set several controls at once and redraw once (what a test or a demo cell uses)."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown controls {sorted(unknown)}; expected some of {list(self.controls)}")
+        self._muted = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._muted = False
+        return self.refresh()
+
+    def refresh(self):
+        """Recompute from the current settings, update the view and the message; return the result."""
+        start = time.perf_counter()
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = self.compute(**self.settings)
+        except ValueError as error:  # bad settings: say so, keep the last good figure
+            self._show_message(str(error), error=True)
+            self.result = None
+            return None
+        self.view.update(result)
+        self.image.value = render_png(self.view.figure)
+        self._show_message(getattr(result, "note", "") or "", error=False)
+        self.result = result
+        self.seconds = time.perf_counter() - start
+        return result
+
+    _muted = False
+
+    def _on_change(self, change):
+        if not self._muted:
+            self.refresh()
+
+    def _show_message(self, text, error):
+        self.message_text = text
+        colour = "#D55E00" if error else "#0072B2"
+        self.message.value = f"<span style='color:{colour}'>&#9888; {text}</span>" if text else ""
+
+    def _ipython_display_(self):
+        display(self.widget)
