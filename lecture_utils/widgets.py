@@ -11,6 +11,7 @@ set (e.g. "the loss diverged") are shown as a short message above the figure,
 never as a traceback, a NaN plot or warning text.
 """
 
+import inspect
 import io
 import time
 import warnings
@@ -76,18 +77,29 @@ class Panel:
     view: object with `.figure` (matplotlib Figure) and `.update(result)`.
     controls: dict mapping each keyword of `compute` to an ipywidgets control.
     question: what to think about before dragging (shown above the controls).
+    button: if given (e.g. "Train"), work runs only when this button is pressed, not on
+        every control change; a `compute` with a `progress` keyword then gets a callback
+        it may call with partial results, and the figure grows live while it runs.
     """
 
-    def __init__(self, compute, view, controls, question=None):
+    def __init__(self, compute, view, controls, question=None, button=None):
         self.compute, self.view, self.controls = compute, view, dict(controls)
         self.result, self.message_text, self.seconds = None, "", 0.0
         self.message = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         header = [widgets.HTML(f"<b>Think first:</b> {question}")] if question else []
-        self.widget = widgets.VBox(header + [widgets.VBox(list(self.controls.values())),
-                                             self.message, self.image])
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
+        rows = list(self.controls.values())
+        self.button = None
+        if button:
+            self.button = widgets.Button(description=button, button_style="primary")
+            self.button.on_click(lambda _: self.refresh())
+            rows.append(self.button)
+        self.widget = widgets.VBox(header + [widgets.VBox(rows), self.message, self.image])
+        self._takes_progress = "progress" in inspect.signature(compute).parameters
+        self._last_drawn = 0.0
+        if not button:
+            for control in self.controls.values():
+                control.observe(self._on_change, names="value")
         self.refresh()
 
     @property
@@ -111,10 +123,13 @@ class Panel:
     def refresh(self):
         """Recompute from the current settings, update the view and the message; return the result."""
         start = time.perf_counter()
+        settings = self.settings
+        if self._takes_progress:
+            settings["progress"] = self._progress
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                result = self.compute(**self.settings)
+                result = self.compute(**settings)
         except ValueError as error:  # bad settings: say so, keep the last good figure
             self._show_message(str(error), error=True)
             self.result = None
@@ -127,6 +142,14 @@ class Panel:
         return result
 
     _muted = False
+
+    def _progress(self, partial_result, every_seconds=0.25):
+        """Redraw with a partial result, at most every `every_seconds` (live training curves)."""
+        now = time.perf_counter()
+        if now - self._last_drawn >= every_seconds:
+            self.view.update(partial_result)
+            self.image.value = render_png(self.view.figure)
+            self._last_drawn = now
 
     def _on_change(self, change):
         if not self._muted:

@@ -1,0 +1,87 @@
+"""`make bench`: notebook run times, panel update times and the numpy engine against references.
+
+Targets (DESIGN.md): each notebook under 20 s; a panel update (compute + redraw)
+under 100 ms median and 250 ms p95 at its default settings.
+"""
+
+import importlib
+import pkgutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import lecture_utils  # noqa: E402
+
+NOTEBOOK_TARGET_S, MEDIAN_TARGET_MS, P95_TARGET_MS = 20.0, 100.0, 250.0
+
+
+def time_notebooks():
+    """Execute every notebook top to bottom in a fresh kernel and print its wall time."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    print(f"\n== Notebooks: execution time (target < {NOTEBOOK_TARGET_S:.0f} s each) ==")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+        flag = "ok" if seconds < NOTEBOOK_TARGET_S else "SLOW"
+        print(f"{path.name:45s} {seconds:6.1f} s   {flag}")
+
+
+def panel_builders():
+    """Every `PANELS` dict (name -> zero-argument builder) in the modules of lecture_utils."""
+    for info in pkgutil.iter_modules(lecture_utils.__path__):
+        module = importlib.import_module(f"lecture_utils.{info.name}")
+        for name, build in getattr(module, "PANELS", {}).items():
+            yield f"{info.name}.{name}", build
+
+
+def percentile(values, q):
+    """The q-th percentile (0..100) of `values`, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def time_panels(repeats=30):
+    """Median and p95 of one panel update (compute + redraw) at default settings."""
+    print(f"\n== Panels: one update at default settings (target median < {MEDIAN_TARGET_MS:.0f} ms,"
+          f" p95 < {P95_TARGET_MS:.0f} ms) ==")
+    print(f"{'panel':55s} {'median':>9s} {'p95':>9s}")
+    for name, build in panel_builders():
+        panel = build()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            panel.refresh()
+            times.append((time.perf_counter() - start) * 1000)
+        median, p95 = statistics.median(times), percentile(times, 95)
+        flag = "ok" if median < MEDIAN_TARGET_MS and p95 < P95_TARGET_MS else "SLOW"
+        print(f"{name:55s} {median:7.1f}ms {p95:7.1f}ms   {flag}")
+
+
+def main():
+    time_panels()
+    try:
+        import bench_engine
+    except ImportError as error:
+        print(f"\n(engine benchmark not available: {error})")
+    else:
+        bench_engine.main()
+    time_notebooks()
+
+
+if __name__ == "__main__":
+    main()
