@@ -94,11 +94,13 @@ def test_mse_gradient_matches_finite_differences(shape, seed):
 
 
 @FAST
-@given(n=st.integers(1, 5), c=st.integers(2, 5), scale=st.sampled_from([1.0, 30.0]), seed=seeds)
-def test_cross_entropy_gradient_matches_finite_differences(n, c, scale, seed):
+@given(n=st.integers(1, 5), c=st.integers(2, 5), seed=seeds)
+def test_cross_entropy_gradient_matches_finite_differences(n, c, seed):
+    # moderate logits: when softmax saturates the gradient is ~0 and finite differences
+    # only see round-off (large logits are covered by test_cross_entropy_is_stable...)
     rng = np.random.default_rng(seed)
-    logits, target, loss = scale * rng.standard_normal((n, c)), rng.integers(0, c, n), \
-        nn.CrossEntropyLoss()
+    logits, target = rng.standard_normal((n, c)), rng.integers(0, c, n)
+    loss = nn.CrossEntropyLoss()
     numerical = numerical_gradient(lambda z: loss(z, target), logits)
     loss(logits, target)
     assert relative_error(loss.backward(), numerical) < 1e-6
