@@ -384,6 +384,19 @@ class RNN(Module):
         return f"RNN({self.input_size}, {self.hidden_size})"
 
 
+class LastTimeStep(Module):
+    """Keep only the last step of a sequence: (N, T, H) -> (N, H), e.g. RNN -> Linear."""
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x[:, -1]
+
+    def backward(self, grad_out):
+        grad_x = np.zeros(self.shape)
+        grad_x[:, -1] = grad_out  # earlier steps did not reach the output directly
+        return grad_x
+
+
 class MSELoss:
     """Mean squared error L = 1/n sum_k (pred_k - target_k)^2 over all n entries."""
 
