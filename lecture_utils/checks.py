@@ -1,0 +1,156 @@
+"""Exercise checkers that say what is wrong, not just that something is.
+
+The exercise pattern of every notebook:
+
+1. Exercise cell: the student's function, whose body starts as
+   `raise NotImplementedError("Student exercise: ...")`.
+2. Checker cell, right after: `check_<exercise>(<student function>)`. The checker runs the
+   function on small inputs and returns a `Verdict`, which Jupyter shows as one line:
+   "not done yet", a specific diagnosis, or "correct". It never raises, so the notebook
+   runs top to bottom in CI with the exercise still open.
+3. Solution cell: collapsed (cell metadata {"jupyter": {"source_hidden": true}}, tag
+   "solution"), defines the reference solution under the same name and runs the checker.
+
+To add a checker (e.g. for notebook 02): compute the expected output with a reference
+implementation, then call `_attempt` to run the student's function and `_diagnose` with
+the mistakes you expect, each as (wrong output, what to tell the student).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .function_approximation import gradient_step, polynomial_features
+
+
+@dataclass
+class Verdict:
+    """The outcome of a check: passed True/False, or None while the exercise is not done."""
+
+    passed: bool | None
+    message: str
+
+    def __repr__(self):
+        mark = {True: "✅ Correct", False: "❌ Not yet right", None: "⏳ Not done yet"}[self.passed]
+        return f"{mark}: {self.message}"
+
+    __str__ = __repr__
+
+
+class _Failed(Exception):
+    """Raised inside a checker to stop at the first problem found."""
+
+    def __init__(self, verdict):
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+def _attempt(function, *args):
+    """Call the student's function; turn 'not done' and crashes into a Verdict."""
+    try:
+        return function(*args)
+    except NotImplementedError:
+        raise _Failed(Verdict(None, f"`{function.__name__}` still raises NotImplementedError. "
+                                    "Fill in its body, then run this cell again.")) from None
+    except Exception as error:  # the student's code crashed: show what, not a traceback
+        raise _Failed(Verdict(False, f"`{function.__name__}` raised {type(error).__name__}: "
+                                     f"{error}")) from None
+
+
+def _as_array(got, what):
+    if not isinstance(got, np.ndarray):
+        raise _Failed(Verdict(False, f"{what} should be a numpy array, got {type(got).__name__}"))
+    return got
+
+
+def _diagnose(got, expected, what, mistakes=(), atol=1e-8):
+    """Compare `got` with `expected`; name a known mistake or the first wrong entry.
+
+    mistakes: pairs (wrong output, message) for typical errors, checked before the
+    entry-by-entry comparison so the message names the cause.
+    """
+    got = _as_array(got, what)
+    for wrong, message in mistakes:
+        same_as_expected = got.shape == expected.shape and np.allclose(got, expected, atol=atol)
+        if got.shape == np.shape(wrong) and np.allclose(got, wrong, atol=atol) \
+                and not same_as_expected:
+            raise _Failed(Verdict(False, message))
+    if got.shape != expected.shape:
+        raise _Failed(Verdict(False, f"{what} should have shape {expected.shape}, got {got.shape}"))
+    wrong = ~np.isclose(got, expected, atol=atol)
+    if wrong.any():
+        position = tuple(int(i) for i in np.argwhere(wrong)[0])
+        where = (f"row {position[0]}, column {position[1]}" if len(position) == 2
+                 else f"entry {list(position)}")
+        raise _Failed(Verdict(False, f"{what}: {where} should be {expected[position]:.6g}, "
+                                     f"got {got[position]:.6g} ({wrong.sum()} entries differ)"))
+
+
+def _checker(check):
+    """Turn a function that raises _Failed at the first problem into one returning a Verdict."""
+    def run(function):
+        try:
+            message = check(function)
+        except _Failed as failure:
+            return failure.verdict
+        return Verdict(True, message)
+    run.__name__, run.__doc__ = check.__name__, check.__doc__
+    return run
+
+
+# --- Notebook 01 ------------------------------------------------------------------------------
+
+@_checker
+def check_polynomial_features(polynomial_features_fn):
+    """Check `polynomial_features(x, degree)` -> [1, x, ..., x^degree], shape (N, degree + 1)."""
+    x = np.array([-1.0, -0.5, 0.0, 0.5, 2.0])
+    degree = 3
+    got = _attempt(polynomial_features_fn, x, degree)
+    expected = polynomial_features(x, degree)
+    got = _as_array(got, "the features")
+    if got.shape == expected.T.shape:
+        raise _Failed(Verdict(False, f"expected shape (N, D) = {expected.shape}, got {got.shape}: "
+                                     "one row per input, one column per power (transpose it)"))
+    _diagnose(got, expected, "x(s) for degree 3", mistakes=[
+        (expected[:, 1:], f"expected shape (N, D) = {expected.shape}, got {expected[:, 1:].shape}: "
+                          "the bias column x^0 = 1 is missing"),
+        (expected[:, :-1], f"expected shape (N, D) = {expected.shape}, got "
+                           f"{expected[:, :-1].shape}: the last power x^{degree} is missing "
+                           "(range(degree) stops one short)"),
+        (x[:, None] * np.arange(degree + 1),
+         "column k should be x to the power k, not x times k"),
+    ])
+    _diagnose(_attempt(polynomial_features_fn, x, 0), polynomial_features(x, 0),
+              "x(s) for degree 0 (only the bias)")
+    return f"shape {expected.shape}: the bias column, then x, x^2, x^3"
+
+
+@_checker
+def check_gradient_step(gradient_step_fn):
+    """Check `gradient_step(theta, X, y, lr)`: one step of gradient descent on the MSE."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=6)
+    theta, lr = np.array([0.5, -1.0, 2.0]), 0.1
+    got = _attempt(gradient_step_fn, theta.copy(), X.copy(), y.copy(), lr)
+    expected = gradient_step(theta, X, y, lr)
+    gradient = (theta - expected) / lr  # the true gradient -(2/N) X^T (y - X theta)
+    n = len(y)
+    if np.shape(got) in ((3, 1), (1, 3)):
+        raise _Failed(Verdict(False, f"the new theta should have shape (D,) = (3,), got "
+                                     f"{np.shape(got)}: flatten it or avoid column vectors"))
+    _diagnose(got, expected, "the new theta", mistakes=[
+        (theta + lr * gradient, "sign error: gradient DEScent subtracts lr * gradient, and the "
+                                "gradient of the MSE is -(2/N) X^T (y - X theta)"),
+        (theta - lr * gradient / 2, "the step is half as long as it should be: you forgot the "
+                                    "factor 2 from differentiating the square"),
+        (theta - lr * gradient * n, "the step is N times too long: you forgot to divide by N "
+                                    "(the loss is a mean, not a sum)"),
+        (theta - lr * gradient * n / 2, "you forgot both the 2 and the 1/N of the MSE gradient"),
+        (gradient, "you returned the gradient; return the new parameters theta - lr * gradient"),
+        (theta - gradient, "the learning rate is missing: theta - lr * gradient"),
+    ])
+    return "theta - lr * (-(2/N) X^T (y - X theta)), the MSE gradient step"
+
+
+REFERENCE_SOLUTIONS = {check_polynomial_features: polynomial_features,
+                       check_gradient_step: gradient_step}

@@ -1,0 +1,473 @@
+"""Notebook 01: from value tables to linear function approximation, on the maze.
+
+Each demo is a plain compute function of its settings (tested on its own), a view that
+updates its figure in place, and a `*_panel()` builder wiring the two with sliders
+(see `lecture_utils.widgets`). The true values V^pi come from exact policy evaluation
+of the epsilon-greedy policy on the maze (gamma = 0.95); the "experience" is three
+trajectories from S, which pass s1 and s3 but never s2 and s4 (MARL book, chapter 7).
+"""
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from . import maze as mz
+from .plots import (
+    MAZE_CMAP,
+    LossCurve,
+    NamedEstimates,
+    ValueComparison,
+    ValueHeatmap,
+    freeze_layout,
+    new_figure,
+)
+from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, TRUE_COLOUR
+from .widgets import Panel, dropdown, slider
+
+GAMMA = 0.95
+EXPERIENCE_SEED = 1  # three trajectories from this seed visit s1, s3 and not s2, s4
+GO_STATES = 1e170  # approximate number of states of Go (slides)
+DIVERGED = 1e6  # a loss this many times its starting value means gradient descent diverged
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The maze, its policy, the true values V^pi (N,), the experience and its visited states."""
+
+    maze: mz.Maze
+    policy: np.ndarray
+    values: np.ndarray
+    trajectories: list
+    visited: np.ndarray
+
+
+@lru_cache(maxsize=64)
+def maze_setting(n_trajectories=3, seed=EXPERIENCE_SEED):
+    """The default maze with V^pi and `n_trajectories` episodes sampled with `seed` (cached)."""
+    maze = mz.make_maze()
+    policy = mz.goal_directed_policy(maze)
+    values = mz.policy_evaluation(maze, policy, GAMMA)
+    trajectories = mz.sample_trajectories(maze, policy, n_trajectories, rng=seed)
+    return Setting(maze, policy, values, trajectories, mz.visited_states(trajectories))
+
+
+def _named_values(maze, values):
+    return {name: float(values[maze.index(cell)]) for name, cell in maze.named_states.items()}
+
+
+# --- (a) Tabular values ---------------------------------------------------------------------
+
+def monte_carlo_table(maze, trajectories, gamma=GAMMA, initial_value=0.0):
+    """Every-visit Monte Carlo: each entry is the average return observed after its state.
+
+    Returns the table (N,) and the visit counts (N,). An entry changes only when its own
+    state is visited: the table cannot generalise. G is terminal, so its value stays 0.
+    """
+    total, counts = np.zeros(maze.n_states), np.zeros(maze.n_states)
+    for trajectory in trajectories:
+        ret = 0.0
+        for state, reward in zip(trajectory.states[-2::-1], trajectory.rewards[::-1],
+                                 strict=True):
+            ret = reward + gamma * ret  # G_t = r_{t+1} + gamma G_{t+1}, from the end backwards
+            total[state] += ret
+            counts[state] += 1
+    table = np.full(maze.n_states, float(initial_value))
+    seen = counts > 0
+    table[seen] = total[seen] / counts[seen]
+    table[maze.index(maze.goal)] = 0.0
+    return table, counts
+
+
+@dataclass
+class TabularResult:
+    """A Monte Carlo table (N,) learned from a few episodes, next to V^pi (N,)."""
+
+    table: np.ndarray
+    counts: np.ndarray
+    values: np.ndarray
+    visited: np.ndarray
+    named: dict
+    note: str = ""
+
+
+def fit_tabular(n_trajectories=3, seed=EXPERIENCE_SEED):
+    """Learn a value table by Monte Carlo from `n_trajectories` episodes; unvisited entries: 0."""
+    if n_trajectories < 1:
+        raise ValueError(f"n_trajectories must be at least 1, got {n_trajectories}")
+    setting = maze_setting(int(n_trajectories), int(seed))
+    table, counts = monte_carlo_table(setting.maze, setting.trajectories)
+    unseen = [n for n, c in setting.maze.named_states.items() if counts[setting.maze.index(c)] == 0]
+    entries = "its entry still holds" if len(unseen) == 1 else "their entries still hold"
+    note = f"never visited: {', '.join(unseen)} ({entries} the initial value 0)" if unseen else ""
+    return TabularResult(table, counts, setting.values, setting.visited,
+                         _named_values(setting.maze, table), note)
+
+
+class TabularView:
+    """V^pi | table | table - V^pi heatmaps (white dots: visited states) and bars at s1..s4."""
+
+    def __init__(self, result=None):
+        result = result or fit_tabular()
+        maze = maze_setting().maze
+        self.figure = new_figure(12.5, 2.9)
+        axes = self.figure.subplots(1, 4, width_ratios=[1, 1, 1, 1.1])
+        self.maps = ValueComparison(axes[:3], maze, result.values, result.table, "table")
+        self.bars = NamedEstimates(axes[3], maze, result.values, result.table, "table")
+        self.update(result)
+        freeze_layout(self.figure)
+
+    def update(self, result):
+        self.maps.update(result.table, visited=result.visited)
+        self.bars.update(result.table)
+        n = len(result.visited)
+        self.maps.estimate.ax.set_title(f"table ({n} of {len(result.table)} states visited)")
+
+
+def tabular_panel():
+    """Sliders for the number of episodes and their seed; the table next to V^pi."""
+    controls = {"n_trajectories": slider(3, 1, 30, description="episodes"),
+                "seed": slider(EXPERIENCE_SEED, 0, 20, description="seed")}
+    return Panel(fit_tabular, TabularView(), controls,
+                 question="How many episodes does it take until s2 and s4 get a value? "
+                          "Does the table's guess for s2 improve while it stays unvisited?")
+
+
+# --- (a') How big a table gets --------------------------------------------------------------
+
+@lru_cache(maxsize=256)
+def _n_states(size):
+    return mz.make_maze(size).n_states
+
+
+@dataclass
+class TableSizeResult:
+    """Entries of a value table for `n_agents` agents in a size x size maze."""
+
+    size: int
+    n_agents: int
+    n_states: int
+    log10_entries: float
+    sizes: np.ndarray = field(repr=False)
+    log10_curve: np.ndarray = field(repr=False)
+    walls: np.ndarray = field(repr=False)
+    goal: tuple = (0, 0)
+    note: str = ""
+
+
+def table_size(size=7, n_agents=1, max_size=60):
+    """A table over joint states has n_states ** n_agents entries (agents may share cells)."""
+    if n_agents < 1:
+        raise ValueError(f"n_agents must be at least 1, got {n_agents}")
+    maze = mz.make_maze(int(size))
+    sizes = np.arange(5, max(max_size, size) + 1)
+    curve = n_agents * np.log10([_n_states(int(s)) for s in sizes])
+    log10_entries = n_agents * np.log10(maze.n_states)
+    note = ""
+    if log10_entries > np.log10(2e9):
+        note = "more entries than 16 GB of memory can hold (2e9 float64 numbers)"
+    return TableSizeResult(int(size), int(n_agents), maze.n_states, float(log10_entries),
+                           sizes, curve, maze.walls, maze.goal, note)
+
+
+class TableSizeView:
+    """The maze at the chosen size, and the table's entries against size on a log axis with Go."""
+
+    def __init__(self, result=None):
+        result = result or table_size()
+        self.figure = new_figure(9.5, 3.4)
+        self.ax_maze, self.ax = self.figure.subplots(1, 2, width_ratios=[1, 1.8])
+        self.walls = self.ax_maze.imshow(result.walls, cmap=MAZE_CMAP, vmin=0, vmax=1,
+                                         interpolation="nearest")
+        self.goal = self.ax_maze.scatter([0], [0], marker="*", s=80, color=DATA_COLOUR)
+        self.ax_maze.set_axis_off()
+        (self.curve,) = self.ax.plot([], [], color=FIT_COLOUR, label="table entries")
+        (self.marker,) = self.ax.plot([], [], "o", color=ERROR_COLOUR)
+        self.ax.axhline(GO_STATES, color=TRUE_COLOUR, linestyle="--")
+        self.ax.text(5.5, GO_STATES / 1e12, "Go: about $10^{170}$ states", color="black")
+        self.ax.axhline(1e80, color=TRUE_COLOUR, linestyle="-.")
+        self.ax.text(5.5, 1e80 * 1e5, "atoms in the observable universe: about $10^{80}$")
+        self.ax.axhline(2e9, color=TRUE_COLOUR, linestyle=":")
+        self.ax.text(5.5, 2e9 * 1e5, "16 GB of float64 numbers", color="black")
+        self.ax.set_yscale("log")
+        self.ax.set_ylim(1, 1e185)
+        self.ax.set_yticks([10.0 ** k for k in range(0, 181, 30)])
+        self.ax.set_xlabel("maze side length (cells)")
+        self.ax.set_ylabel("entries in the value table")
+        self.update(result)
+        freeze_layout(self.figure)
+
+    def update(self, result):
+        self.walls.set_data(result.walls)
+        self.walls.set_extent((-0.5, result.size - 0.5, result.size - 0.5, -0.5))
+        self.goal.set_offsets([[result.goal[1], result.goal[0]]])
+        self.ax_maze.set_title(f"{result.size}x{result.size} maze: {result.n_states} states")
+        self.curve.set_data(result.sizes, 10.0 ** result.log10_curve)
+        self.marker.set_data([result.size], [10.0 ** result.log10_entries])
+        self.ax.set_xlim(result.sizes[0], result.sizes[-1])
+        agents = "1 agent" if result.n_agents == 1 else f"{result.n_agents} agents"
+        self.ax.set_title(f"{agents}: $10^{{{result.log10_entries:.1f}}}$ table entries")
+
+
+def table_size_panel():
+    """Sliders for the maze size and the number of agents; the table size against Go's."""
+    controls = {"size": slider(7, 5, 60, description="maze side"),
+                "n_agents": slider(1, 1, 20, description="agents")}
+    return Panel(table_size, TableSizeView(), controls,
+                 question="How many agents in a 60x60 maze until the joint table is as big as "
+                          "Go's? Guess before you drag.")
+
+
+# --- (b) Linear function approximation -------------------------------------------------------
+
+def mse_loss(theta, X, y):
+    """Mean squared error (1/N) sum_i (y_i - x_i^T theta)^2 of a linear model; X (N, D), y (N,)."""
+    residual = y - X @ theta
+    return float(residual @ residual / len(y))
+
+
+def gradient_step(theta, X, y, lr):
+    """One gradient-descent step on the MSE: theta - lr * grad, grad = -(2/N) X^T (y - X theta)."""
+    gradient = -2.0 / len(y) * X.T @ (y - X @ theta)
+    return theta - lr * gradient
+
+
+@lru_cache(maxsize=128)
+def scaled_features(kind, degree=3, width=1.0):
+    """features(maze, kind) divided by one constant so that (1/N) X^T X has largest eigenvalue 1.
+
+    The constant rescales theta and the step size only (the fitted values are unchanged),
+    so one learning rate suits every feature map. Read-only (N, D).
+    """
+    X = mz.features(maze_setting().maze, kind, degree=degree, width=width)
+    X = X / np.sqrt(np.linalg.eigvalsh(X.T @ X / len(X)).max())
+    X.setflags(write=False)
+    return X
+
+
+@dataclass
+class LinearFitResult:
+    """A linear fit V_hat = X theta: estimate (N,) (NaN after divergence), loss per step."""
+
+    theta: np.ndarray
+    estimate: np.ndarray
+    losses: np.ndarray
+    best_loss: float
+    values: np.ndarray
+    train: np.ndarray
+    named: dict
+    diverged: bool = False
+    note: str = ""
+
+
+def _train_indices(setting, train_on):
+    if train_on == "visited":
+        return setting.visited
+    if train_on == "all":
+        return np.arange(setting.maze.n_states)
+    raise ValueError(f"train_on must be 'visited' or 'all', got {train_on!r}")
+
+
+def fit_linear(features="polynomial", degree=3, rbf_width=1.0, lr=0.5, steps=200,
+               train_on="visited"):
+    """Fit V_hat(s) = theta^T x(s) to V^pi by full-batch gradient descent on the MSE.
+
+    Trains on the visited states (or "all"), starting from theta = 0, and evaluates the
+    estimate on every state. Stops early, with a note, if the loss grows a million-fold.
+    """
+    if not lr > 0:
+        raise ValueError(f"the learning rate must be positive, got {lr}")
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    setting = maze_setting()
+    train = _train_indices(setting, train_on)
+    X_all = scaled_features(features, int(degree), float(rbf_width))
+    X, y = X_all[train], setting.values[train]
+    theta = np.zeros(X.shape[1])
+    losses = [mse_loss(theta, X, y)]
+    note, diverged = "", False
+    for step in range(1, int(steps) + 1):
+        theta = gradient_step(theta, X, y, lr)
+        losses.append(mse_loss(theta, X, y))
+        if not losses[-1] <= DIVERGED * losses[0]:  # also catches NaN
+            note = f"the loss grew to {losses[-1]:.0e} at step {step}: lower the learning rate"
+            diverged = True
+            break
+    best = np.linalg.lstsq(X, y, rcond=None)[0]
+    estimate = np.full(len(X_all), np.nan) if diverged else X_all @ theta
+    return LinearFitResult(theta, estimate, np.array(losses), mse_loss(best, X, y),
+                           setting.values, train, _named_values(setting.maze, estimate),
+                           diverged, note)
+
+
+class LinearFitView:
+    """V^pi | V_hat | V_hat - V^pi heatmaps above the loss curve and the estimates at s1..s4."""
+
+    def __init__(self, result=None):
+        result = result or fit_linear()
+        maze = maze_setting().maze
+        self.figure = new_figure(10.5, 5.6)
+        grid = self.figure.add_gridspec(2, 6, height_ratios=[1.05, 1])
+        maps = [self.figure.add_subplot(grid[0, 2 * k:2 * k + 2]) for k in range(3)]
+        self.maps = ValueComparison(maps, maze, result.values, result.estimate, r"$\hat V$")
+        self.loss = LossCurve(self.figure.add_subplot(grid[1, :3]))
+        self.bars = NamedEstimates(self.figure.add_subplot(grid[1, 3:]), maze, result.values,
+                                   result.estimate, r"$\hat V$")
+        self.update(result)
+        freeze_layout(self.figure)
+
+    def update(self, result):
+        self.maps.update(result.estimate, visited=result.train)
+        title = "diverged: no estimate" if result.diverged else r"$\hat V$ (dots: trained on)"
+        self.maps.estimate.ax.set_title(title)
+        self.loss.update(result.losses, best=result.best_loss)
+        self.bars.update(result.estimate)
+
+
+FEATURE_OPTIONS = [("one-hot (a table)", "one_hot"), ("coordinates", "coordinates"),
+                   ("polynomial", "polynomial"), ("radial basis functions", "rbf")]
+
+
+def linear_fit_panel(**defaults):
+    """Feature map, degree, RBF width, learning rate, steps and training states of a linear fit."""
+    settings = {"features": "polynomial", "degree": 3, "rbf_width": 1.0, "lr": 0.5, "steps": 200,
+                "train_on": "visited", **defaults}
+    controls = {
+        "features": dropdown(FEATURE_OPTIONS, settings["features"], "features x(s)"),
+        "degree": slider(settings["degree"], 0, 8, description="polynomial degree"),
+        "rbf_width": slider(settings["rbf_width"], 0.3, 4.0, 0.1, description="RBF width (cells)"),
+        "lr": slider(settings["lr"], 1e-3, 10.0, description="learning rate", log=True),
+        "steps": slider(settings["steps"], 1, 2000, description="steps"),
+        "train_on": dropdown([("visited states", "visited"), ("all states", "all")],
+                             settings["train_on"], "train on"),
+    }
+    return Panel(fit_linear, LinearFitView(fit_linear(**settings)), controls,
+                 question="Which feature map gives s2 and s4 a good value although they were "
+                          "never trained on? Which learning rate is too large?")
+
+
+# --- (c) Linear in the parameters, not in the inputs ------------------------------------------
+
+def polynomial_features(x, degree):
+    """[1, x, x^2, ..., x^degree] for each of N inputs x (N,); (N, degree + 1)."""
+    x = np.asarray(x, dtype=float)
+    return x[:, None] ** np.arange(degree + 1)
+
+
+@lru_cache(maxsize=1)
+def corridor_values(length=21):
+    """Positions x in [-1, 1] (N,) and V^pi (N,) along a corridor with G in the middle."""
+    line = mz.corridor(length)
+    values = mz.policy_evaluation(line, mz.goal_directed_policy(line), GAMMA)
+    return np.linspace(-1, 1, length), values
+
+
+@dataclass
+class CurveFitResult:
+    """Least-squares fits of V^pi along the corridor with raw x and with powers of x."""
+
+    x: np.ndarray
+    values: np.ndarray
+    grid: np.ndarray
+    raw_fit: np.ndarray
+    fit: np.ndarray
+    theta: np.ndarray
+    raw_rmse: float
+    rmse: float
+    note: str = ""
+
+
+def fit_curve(degree=2):
+    """Fit one linear model theta^T x to the curved V^pi with [1, x] and [1, x, .., x^degree]."""
+    if not isinstance(degree, (int, np.integer)) or degree < 1:
+        raise ValueError(f"degree must be an integer >= 1, got {degree!r}")
+    x, values = corridor_values()
+    grid = np.linspace(-1, 1, 200)
+    fits, errors, thetas = [], [], []
+    for d in (1, degree):
+        theta = np.linalg.lstsq(polynomial_features(x, d), values, rcond=None)[0]
+        fits.append(polynomial_features(grid, d) @ theta)
+        errors.append(float(np.sqrt(np.mean((polynomial_features(x, d) @ theta - values) ** 2))))
+        thetas.append(theta)
+    return CurveFitResult(x, values, grid, fits[0], fits[1], thetas[1], errors[0], errors[1])
+
+
+class CurveFitView:
+    """V^pi along the corridor, the raw-x line, the polynomial fit, and its parameters."""
+
+    def __init__(self, result=None):
+        result = result or fit_curve()
+        self.figure = new_figure(9.5, 3.3)
+        self.ax, self.ax_theta = self.figure.subplots(1, 2, width_ratios=[1.7, 1])
+        self.ax.plot(result.x, result.values, "o", color=DATA_COLOUR, label=r"$V^\pi$", zorder=3)
+        (self.raw,) = self.ax.plot(result.grid, result.raw_fit, "--", color=TRUE_COLOUR)
+        (self.fit,) = self.ax.plot(result.grid, result.fit, color=FIT_COLOUR)
+        self.ax.set_xlabel("position x along the corridor (G at x = 0)")
+        self.ax.set_ylim(result.values.min() - 1.5, 5)
+        self.bars = self.ax_theta.bar(np.arange(9), np.zeros(9), color=FIT_COLOUR)
+        self.ax_theta.set_xticks(np.arange(9), [f"$\\theta_{k}$" for k in range(9)])
+        self.legend = self.ax.legend([self.raw, self.fit], ["", ""], loc="upper left",
+                                     fontsize="small")
+        self.ax_theta.axhline(0, color="black", linewidth=0.8)
+        self.ax_theta.set_title("parameters")
+        self.update(result)
+        freeze_layout(self.figure)
+
+    def update(self, result):
+        self.raw.set_ydata(result.raw_fit)
+        self.fit.set_ydata(result.fit)
+        d = len(result.theta) - 1
+        raw_text, fit_text = self.legend.get_texts()
+        raw_text.set_text(f"features [1, x]: RMSE {result.raw_rmse:.2f}")
+        fit_text.set_text(f"features [1, x, ..., x^{d}]: RMSE {result.rmse:.2f}")
+        for k, bar in enumerate(self.bars):
+            bar.set_height(result.theta[k] if k <= d else 0.0)
+        self.ax_theta.set_ylim(min(result.theta.min(), 0) * 1.15 - 0.5,
+                               max(result.theta.max(), 0) * 1.15 + 0.5)
+        self.ax.set_title(f"the same linear model, {d + 1} parameters")
+
+
+def curve_fit_panel():
+    """A degree slider for the powers of x fed to the same linear model."""
+    return Panel(fit_curve, CurveFitView(), {"degree": slider(2, 1, 8, description="degree")},
+                 question="With raw x the best line is flat: why? Which degree is enough to "
+                          "follow the peak at G?")
+
+
+# --- (d) Where hand-made features fail ---------------------------------------------------------
+
+def best_linear_fit(features="polynomial", degree=3, rbf_width=1.0, train_on="all"):
+    """The least-squares linear fit (the best any theta can do) on the chosen states; (N,)."""
+    setting = maze_setting()
+    train = _train_indices(setting, train_on)
+    X = scaled_features(features, int(degree), float(rbf_width))
+    theta = np.linalg.lstsq(X[train], setting.values[train], rcond=None)[0]
+    return X @ theta
+
+
+FAILURE_CASES = (("coordinates", {}), ("polynomial", {"degree": 2}),
+                 ("polynomial", {"degree": 3}))
+
+
+def feature_failure_figure(cases=FAILURE_CASES):
+    """Errors V_hat - V^pi of the best linear fit to ALL states, one heatmap per feature map.
+
+    With fewer parameters than states, the error changes sign across each wall.
+    """
+    setting = maze_setting()
+    figure = new_figure(3.1 * len(cases), 2.9)
+    errors = [best_linear_fit(kind, **kw) - setting.values for kind, kw in cases]
+    top = max(np.abs(e).max() for e in errors)
+    axes = figure.subplots(1, len(cases))
+    for k, (ax, (kind, kw), error) in enumerate(zip(axes, cases, errors, strict=True)):
+        rmse = np.sqrt(np.mean(error ** 2))
+        name = kind + "".join(f", {key.split('_')[-1]} {v}" for key, v in kw.items())
+        n_params = scaled_features(kind, **kw).shape[1]
+        ValueHeatmap(ax, setting.maze, error, f"{name}: {n_params} parameters\nRMSE {rmse:.2f}",
+                     symmetric=True,
+                     clim=(-top, top), colorbar=k == len(cases) - 1)
+    return figure
+
+
+PANELS = {"tabular": tabular_panel, "table_size": table_size_panel,
+          "linear_fit": linear_fit_panel, "curve_fit": curve_fit_panel}  # for `make bench`

@@ -1,0 +1,206 @@
+"""Plotting helpers shared by every notebook: maze heatmaps, loss curves, estimates at s1..s4.
+
+Each helper is a small class that draws into a matplotlib Axes once and has an
+`update(...)` that changes its artists in place, so panel views can redraw quickly
+(DESIGN.md: no new figure per slider event). Figures are built with `new_figure`,
+without pyplot, so they never pile up in the notebook.
+"""
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patheffects import withStroke
+from matplotlib.ticker import MaxNLocator, NullLocator
+
+from .maze import value_grid
+from .style import DATA_COLOUR, ERROR_CMAP, FIT_COLOUR, TRUE_COLOUR, VALUE_CMAP
+
+WALL_COLOUR = "#3a3a3a"
+MAZE_CMAP = mpl.colors.ListedColormap(["#ececec", WALL_COLOUR])  # free cells light, walls dark
+_OUTLINE = [withStroke(linewidth=2.5, foreground="black")]
+
+
+def new_figure(width=8.0, height=4.0):
+    """A Figure of `width` x `height` inches, constrained layout, rendered by Agg (no pyplot)."""
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def freeze_layout(figure, right=0.975):
+    """Lay the figure out once and keep that layout: later renders skip constrained layout.
+
+    Constrained layout costs most of a draw; a view whose axes never move calls this at the
+    end of its constructor. `right` < 1 leaves a margin for colour-bar labels that grow later.
+    """
+    figure.get_layout_engine().set(rect=(0, 0, right, 1))
+    figure.draw_without_rendering()
+    figure.set_layout_engine("none")
+    return figure
+
+
+def _cmap_with_walls(name):
+    return mpl.colormaps[name].with_extremes(bad=WALL_COLOUR)  # masked cells (walls): dark grey
+
+
+def label_cells(ax, maze, start=False):
+    """Write G and s1..s4 (and S if `start`) on their cells; return the Text artists."""
+    labels = dict(maze.named_states, G=maze.goal)
+    if start:
+        labels["S"] = maze.start_states[0]
+    return [ax.text(c, r, name, ha="center", va="center", color="white", fontweight="bold",
+                    path_effects=_OUTLINE) for name, (r, c) in labels.items()]
+
+
+class ValueHeatmap:
+    """State values of a maze as a heatmap: walls dark grey, G and s1..s4 labelled, colour bar.
+
+    values: (N,) in the order of `maze.states`. `symmetric=True` centres the colours on 0
+    (for errors). Visited states, if given, get a small white dot in the cell's corner.
+    """
+
+    def __init__(self, ax, maze, values, title="", symmetric=False, clim=None, visited=None,
+                 colorbar=True, labels=True):
+        self.ax, self.maze, self.symmetric = ax, maze, symmetric
+        cmap = _cmap_with_walls(ERROR_CMAP if symmetric else VALUE_CMAP)
+        self.image = ax.imshow(value_grid(maze, values), cmap=cmap, interpolation="nearest")
+        ax.set_title(title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        self.colorbar = None
+        if colorbar:
+            self.colorbar = ax.figure.colorbar(self.image, ax=ax, shrink=0.8)
+            self.colorbar.locator = MaxNLocator(4)  # few tick labels: text is slow to draw
+        self.labels = label_cells(ax, maze) if labels else []
+        self.dots = ax.scatter([], [], s=14, c="white", edgecolors="black", linewidths=0.6)
+        self.update(values, clim=clim, visited=visited)
+
+    def update(self, values, clim=None, visited=None):
+        """Show new `values` (N,); `clim` = (low, high), else from the data; `visited` indices."""
+        values = np.asarray(values, dtype=float)
+        finite = np.isfinite(values)
+        self.image.set_data(np.ma.masked_invalid(value_grid(self.maze, values)))  # NaN: blank
+        if clim is None:
+            shown = values[finite] if finite.any() else np.ones(1)
+            if self.symmetric:
+                top = max(float(np.abs(shown).max()), 1e-2)
+                clim = (-top, top)
+            else:
+                low, high = float(shown.min()), float(shown.max())
+                clim = (low, high if high > low else low + 1.0)
+        self.image.set_clim(*clim)
+        if visited is not None:
+            cells = np.array([self.maze.states[i] for i in visited], dtype=float).reshape(-1, 2)
+            self.dots.set_offsets(cells[:, ::-1] + 0.28)  # (x, y) = (col, row), bottom-right
+        return self
+
+
+class ValueComparison:
+    """Three heatmaps side by side: V^pi | estimate | estimate - V^pi (first two share colours)."""
+
+    def __init__(self, axes, maze, v_true, v_hat, name="V_hat", visited=None):
+        self.v_true = np.asarray(v_true, dtype=float)
+        clim = (self.v_true.min(), self.v_true.max())
+        self.truth = ValueHeatmap(axes[0], maze, v_true, r"true $V^\pi$", clim=clim)
+        self.estimate = ValueHeatmap(axes[1], maze, v_hat, name, clim=clim, visited=visited)
+        self.error = ValueHeatmap(axes[2], maze, np.asarray(v_hat) - self.v_true,
+                                  f"{name} $-$ $V^\\pi$", symmetric=True)
+
+    def update(self, v_hat, visited=None, v_true=None):
+        """Show a new estimate (N,); NaN entries are left blank."""
+        if v_true is not None:
+            self.v_true = np.asarray(v_true, dtype=float)
+            clim = (self.v_true.min(), self.v_true.max())
+            self.truth.update(self.v_true, clim=clim)
+        clim = (self.v_true.min(), self.v_true.max())
+        self.estimate.update(v_hat, clim=clim, visited=visited)
+        self.error.update(np.asarray(v_hat, dtype=float) - self.v_true)
+        return self
+
+
+class LossCurve:
+    """Training loss per step on a log scale, with an optional dashed line for the best loss."""
+
+    def __init__(self, ax, title="training loss (MSE)"):
+        self.ax = ax
+        (self.line,) = ax.plot([], [], color=FIT_COLOUR, label="gradient descent")
+        self.best = ax.axhline(1.0, color=TRUE_COLOUR, linestyle="--", label="least squares")
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_locator(NullLocator())  # dozens of minor ticks cost ~30 ms a draw
+        ax.set_xlabel("step")
+        ax.set_title(title)
+        ax.legend(loc="upper right", fontsize="small")
+
+    def update(self, losses, best=None):
+        """Show `losses` (T,) for steps 0..T-1; `best` is the lowest loss any parameters reach."""
+        losses = np.asarray(losses, dtype=float)
+        self.line.set_data(np.arange(len(losses)), losses)
+        shown = losses[np.isfinite(losses) & (losses > 0)]
+        floor = 1e-12
+        if best is not None and np.isfinite(best):
+            self.best.set_ydata([max(best, floor)] * 2)
+            shown = np.append(shown, max(best, floor))
+        self.best.set_visible(best is not None)
+        low, high = (shown.min(), shown.max()) if shown.size else (0.1, 1.0)
+        low = max(low, floor)
+        self.ax.set_ylim(low / 2, high * 2 if high > low else low * 10)
+        self.ax.set_xlim(0, max(len(losses) - 1, 1))
+        return self
+
+
+class NamedEstimates:
+    """Bars of an estimate at s1..s4 next to the true values."""
+
+    def __init__(self, ax, maze, v_true, v_hat, name="estimate"):
+        self.ax, self.maze = ax, maze
+        self.names = list(maze.named_states)
+        self.idx = [maze.index(maze.named_states[n]) for n in self.names]
+        x = np.arange(len(self.names))
+        self.v_true = np.asarray(v_true, dtype=float)[self.idx]
+        self.truth = ax.bar(x - 0.2, self.v_true, 0.4, color=TRUE_COLOUR, label=r"true $V^\pi$")
+        self.bars = ax.bar(x + 0.2, np.zeros(len(x)), 0.4, color=DATA_COLOUR, label=name)
+        ax.set_xticks(x, self.names)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title("values at s1..s4")
+        ax.legend(loc="lower left", fontsize="small")
+        self.update(v_hat)
+
+    def update(self, v_hat, v_true=None):
+        """Set the estimate's bar heights from `v_hat` (N,); NaN hides a bar."""
+        if v_true is not None:
+            self.v_true = np.asarray(v_true, dtype=float)[self.idx]
+            for bar, h in zip(self.truth, self.v_true, strict=True):
+                bar.set_height(h)
+        estimate = np.asarray(v_hat, dtype=float)[self.idx]
+        for bar, h in zip(self.bars, estimate, strict=True):
+            bar.set_height(h if np.isfinite(h) else 0.0)
+            bar.set_visible(bool(np.isfinite(h)))
+        heights = np.concatenate([self.v_true, estimate[np.isfinite(estimate)], [0.0]])
+        span = max(heights.max() - heights.min(), 1.0)
+        self.ax.set_ylim(heights.min() - 0.35 * span, max(heights.max(), 0) + 0.1 * span)
+        return self
+
+
+def plot_maze(ax, maze, trajectories=None, title=""):
+    """The maze itself: walls, S, G, s1..s4, and the paths of `trajectories` if given."""
+    ax.imshow(maze.walls, cmap=MAZE_CMAP, interpolation="nearest", vmin=0, vmax=1)
+    ax.set_xticks(np.arange(-0.5, maze.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, maze.shape[0]), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1)
+    ax.grid(which="major", visible=False)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(title)
+    lines = []
+    for k, trajectory in enumerate(trajectories or []):
+        cells = np.array([maze.states[i] for i in trajectory.states], dtype=float)
+        offset = 0.12 * (k - (len(trajectories) - 1) / 2)  # side by side, not on top
+        (line,) = ax.plot(cells[:, 1] + offset, cells[:, 0] + offset, color=FIT_COLOUR,
+                          alpha=0.7, linewidth=1.5)
+        lines.append(line)
+    labels = label_cells(ax, maze, start=True)
+    for text in labels:
+        text.set_color("black")
+        text.set_path_effects([withStroke(linewidth=3, foreground="white")])
+    return lines

@@ -1,0 +1,211 @@
+"""Notebook 01's computations and panels: tables, linear fits, feature transforms."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from lecture_utils import function_approximation as fa
+from lecture_utils.widgets import control_extremes
+
+PNG = b"\x89PNG"
+
+
+@pytest.fixture(autouse=True)
+def no_runtime_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        yield
+
+
+@pytest.fixture(scope="module")
+def setting():
+    return fa.maze_setting()
+
+
+def named_index(setting, name):
+    return setting.maze.index(setting.maze.named_states[name])
+
+
+# --- tabular -----------------------------------------------------------------------------------
+
+def test_the_table_is_learned_only_where_the_episodes_went(setting):
+    result = fa.fit_tabular()
+    unvisited = np.setdiff1d(np.arange(setting.maze.n_states), result.visited)
+    assert len(result.visited) == 25 and (result.counts[unvisited] == 0).all()
+    assert (result.table[unvisited] == 0.0).all()  # isolated entries keep the initial value
+    assert result.named["s2"] == 0.0 and result.named["s4"] == 0.0
+    assert result.named["s1"] == pytest.approx(setting.values[named_index(setting, "s1")], abs=1.5)
+    assert result.named["s3"] == pytest.approx(setting.values[named_index(setting, "s3")], abs=1.5)
+    assert result.note == "never visited: s2, s4 (their entries still hold the initial value 0)"
+
+
+def test_monte_carlo_table_averages_discounted_returns():
+    maze = fa.mz.corridor(5)  # . . G . .
+    walk = fa.mz.Trajectory(np.array([0, 1, 2]), np.array([-1.0, -1.0]))
+    table, counts = fa.monte_carlo_table(maze, [walk], gamma=0.5)
+    assert table.tolist() == [-1.5, -1.0, 0.0, 0.0, 0.0] and counts.tolist() == [1, 1, 0, 0, 0]
+
+
+def test_more_episodes_fill_more_of_the_table():
+    few, many = fa.fit_tabular(1), fa.fit_tabular(30)
+    assert len(many.visited) > len(few.visited) and many.counts.sum() > 10 * few.counts.sum()
+    assert many.note == "never visited: s2 (its entry still holds the initial value 0)"
+
+
+def test_table_size_counts_joint_states_of_all_agents():
+    one = fa.table_size(7, 1)
+    assert one.n_states == 37 and one.log10_entries == pytest.approx(np.log10(37))
+    crowd = fa.table_size(60, 20)
+    assert crowd.log10_entries == pytest.approx(20 * np.log10(crowd.n_states))
+    assert crowd.log10_entries < 170 < 60 * np.log10(crowd.n_states)  # Go needs ~50 agents
+    assert "16 GB" in crowd.note and one.note == ""
+    with pytest.raises(ValueError, match="n_agents must be at least 1"):
+        fa.table_size(7, 0)
+
+
+# --- linear function approximation -------------------------------------------------------------
+
+@pytest.mark.parametrize("features", ["coordinates", "polynomial"])
+def test_gradient_descent_reaches_the_least_squares_solution(setting, features):
+    result = fa.fit_linear(features, degree=2, lr=0.5, steps=4000)
+    X = fa.scaled_features(features, 2, 1.0)[setting.visited]
+    theta = np.linalg.lstsq(X, setting.values[setting.visited], rcond=None)[0]
+    assert not result.diverged
+    assert np.abs(result.theta - theta).max() < 1e-6  # tolerance: 1e-6 on every parameter
+    assert result.losses[-1] == pytest.approx(result.best_loss, abs=1e-9)
+
+
+def test_one_hot_linear_model_is_the_table(setting):
+    linear = fa.fit_linear("one_hot", lr=0.5, steps=200)
+    table = fa.fit_tabular()
+    unvisited = np.setdiff1d(np.arange(setting.maze.n_states), setting.visited)
+    assert (linear.estimate[unvisited] == 0.0).all()  # no gradient ever reaches them
+    assert np.array_equal(np.flatnonzero(linear.estimate == 0.0), np.flatnonzero(table.table == 0))
+    visited = setting.visited
+    assert np.abs(linear.estimate[visited] - setting.values[visited]).max() < 1e-8
+
+
+def test_polynomial_features_generalise_from_s1_to_s2_where_a_table_cannot(setting):
+    fit = fa.fit_linear("polynomial", degree=3)
+    truth = setting.values[named_index(setting, "s2")]
+    assert abs(fit.named["s2"] - truth) < 2.0 < abs(0.0 - truth)
+    assert fit.losses[-1] < 0.01 * fit.losses[0]
+
+
+def test_scaled_features_have_unit_largest_eigenvalue():
+    for kind in ("one_hot", "coordinates", "polynomial", "rbf"):
+        X = fa.scaled_features(kind)
+        assert np.linalg.eigvalsh(X.T @ X / len(X)).max() == pytest.approx(1.0)
+        assert not X.flags.writeable
+
+
+def test_a_too_large_learning_rate_stops_with_a_note_and_no_nan_in_the_plot():
+    result = fa.fit_linear(lr=10.0)
+    assert result.diverged and np.isnan(result.estimate).all()
+    assert re.fullmatch(r"the loss grew to \de\+\d\d at step \d+: lower the learning rate",
+                        result.note)
+    assert np.isfinite(result.losses).all() and result.losses[-1] > 1e6 * result.losses[0]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"features": "pixels"}, "unknown feature kind 'pixels'"),
+    ({"degree": -1}, "degree must be a non-negative integer"),
+    ({"lr": 0.0}, "learning rate must be positive"),
+    ({"steps": 0}, "steps must be at least 1"),
+    ({"train_on": "some"}, "train_on must be 'visited' or 'all'"),
+])
+def test_fit_linear_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fa.fit_linear(**kwargs)
+
+
+def test_best_fits_to_all_states_leave_errors_of_opposite_sign_across_a_wall(setting):
+    error = fa.best_linear_fit("coordinates") - setting.values
+    v = dict(zip(setting.maze.states, error, strict=True))
+    assert v[(4, 4)] * v[(4, 6)] < 0 and abs(v[(4, 4)] - v[(4, 6)]) > 2.0
+    assert np.abs(fa.best_linear_fit("one_hot") - setting.values).max() < 1e-10
+
+
+# --- linear in the parameters, not in the inputs -----------------------------------------------
+
+def test_powers_of_x_fit_the_curve_that_raw_x_cannot():
+    raw, quadratic, rich = fa.fit_curve(1), fa.fit_curve(2), fa.fit_curve(8)
+    assert raw.rmse == pytest.approx(raw.raw_rmse) and raw.raw_rmse > 2.0
+    assert abs(raw.theta[1]) < 1e-10  # symmetric values: the best line is flat
+    assert quadratic.rmse < 0.4 * raw.raw_rmse and rich.rmse < 0.3
+    with pytest.raises(ValueError, match="degree must be an integer >= 1"):
+        fa.fit_curve(0)
+
+
+def test_polynomial_features_are_powers_with_a_bias_column():
+    x = fa.polynomial_features(np.array([2.0, -1.0]), 3)
+    assert x.tolist() == [[1, 2, 4, 8], [1, -1, 1, -1]]
+
+
+# --- the panels at every control's min, default and max ------------------------------------------
+
+def panel_cases():
+    for name, build in fa.PANELS.items():
+        panel = build()
+        for control_name, control in panel.controls.items():
+            for value in control_extremes(control):
+                yield pytest.param(build, control_name, value, id=f"{name}-{control_name}={value}")
+
+
+@pytest.fixture(scope="module")
+def panels():
+    return {build: build() for build in fa.PANELS.values()}
+
+
+@pytest.mark.parametrize("build, control, value", list(panel_cases()))
+def test_every_panel_answers_at_every_extreme(panels, build, control, value):
+    panel = panels[build]
+    defaults = panel.settings
+    try:
+        result = panel.set(**{control: value})
+        assert result is not None, panel.message_text  # no ValueError at any extreme
+        png = bytes(panel.image.value)
+        assert png.startswith(PNG) and len(png) > 5000
+        check_numbers(build, {**defaults, control: value}, result, panel.message_text)
+    finally:
+        panel.set(**defaults)
+
+
+def check_numbers(build, settings, result, message):
+    if build is fa.linear_fit_panel:
+        if settings["lr"] >= 5:
+            assert result.diverged and message.startswith("the loss grew to")
+        else:
+            assert not result.diverged and message == ""
+            assert result.losses[-1] < result.losses[0]
+            assert np.isfinite(result.estimate).all()
+        assert len(result.losses) <= settings["steps"] + 1
+    elif build is fa.tabular_panel:
+        assert (result.table[result.counts == 0] == 0).all()
+    elif build is fa.table_size_panel:
+        assert result.log10_entries == pytest.approx(
+            settings["n_agents"] * np.log10(result.n_states))
+    elif build is fa.curve_fit_panel:
+        assert len(result.theta) == settings["degree"] + 1 and result.rmse <= result.raw_rmse
+
+
+def test_linear_panel_blanks_the_estimate_when_training_diverges(panels):
+    panel = panels[fa.linear_fit_panel]
+    defaults = panel.settings
+    try:
+        panel.set(lr=10.0)
+        image = panel.view.maps.estimate.image.get_array()
+        assert image.mask.all()  # a blank map, not NaN colours
+        assert panel.view.maps.estimate.ax.get_title() == "diverged: no estimate"
+    finally:
+        panel.set(**defaults)
+    assert not panel.view.maps.estimate.image.get_array().mask[0, 0]
+
+
+def test_feature_failure_figure_has_one_map_per_case():
+    figure = fa.feature_failure_figure()
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    assert titles[0].startswith("coordinates: 3 parameters\nRMSE 1.5")
+    assert len(titles) == len(fa.FAILURE_CASES)
