@@ -114,7 +114,8 @@ class Panel:
         """Set several controls at once and redraw once (what a test or a demo cell uses)."""
         unknown = set(values) - set(self.controls)
         if unknown:
-            raise ValueError(f"unknown controls {sorted(unknown)}; expected some of {list(self.controls)}")
+            raise ValueError(f"unknown controls {sorted(unknown)}; "
+                             f"expected some of {list(self.controls)}")
         self._muted = True
         try:
             for name, value in values.items():
@@ -124,7 +125,7 @@ class Panel:
         return self.refresh()
 
     def refresh(self):
-        """Recompute from the current settings, update the view and the message; return the result."""
+        """Recompute from the current settings, redraw, show any message; return the result."""
         start = self._last_drawn = time.perf_counter()
         settings = self.settings
         if self._takes_progress:
