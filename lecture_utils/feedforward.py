@@ -1,0 +1,598 @@
+"""Notebook 02, feedforward networks: a neural unit, activations, stacked layers, width vs depth.
+
+Each demo is a plain compute function of its settings, a view that redraws in place,
+and a panel builder that wires them (the pattern of `lecture_utils.widgets`).
+"""
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import maze as mz
+from . import nn, plots, style
+from .function_approximation import best_linear_fit, maze_setting
+from .optim import Adam
+from .train import train
+from .widgets import Panel, dropdown, slider
+
+PLOTTED_ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
+SATURATED = 0.005  # |g'(z)| below this: the unit barely passes a gradient back
+
+
+def make_activation(name):
+    """The activation module called `name` (one of nn.ACTIVATIONS)."""
+    if name not in nn.ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(nn.ACTIVATIONS)}, got {name!r}")
+    return nn.ACTIVATIONS[name]()
+
+
+# --- A neural unit g(w^T x + b) over a 2-D input -------------------------------------------
+
+UNIT_GRID = np.linspace(-3.0, 3.0, 121)
+
+
+@dataclass
+class UnitResult:
+    """A neural unit evaluated on a grid: output (H, W) over x1 (columns) and x2 (rows)."""
+
+    w: np.ndarray
+    b: float
+    activation: str
+    output: np.ndarray
+    boundary: np.ndarray  # (2, 2) end points of the line w^T x + b = 0, NaN when w = 0
+    note: str = ""
+
+
+def neural_unit(w1=1.0, w2=0.5, b=0.0, activation="relu"):
+    """f(x) = g(w^T x + b) on a grid of 2-D inputs x = (x1, x2) in [-3, 3]^2 (book, ch. 7)."""
+    g = make_activation(activation)
+    x1, x2 = np.meshgrid(UNIT_GRID, UNIT_GRID)
+    w = np.array([w1, w2], dtype=float)
+    output = g.function(w[0] * x1 + w[1] * x2 + b)
+    return UnitResult(w, float(b), activation, output, _boundary(w, b),
+                      "" if w.any() else "w = 0: the unit ignores its input and outputs g(b).")
+
+
+def _boundary(w, b, reach=10.0):
+    """End points of the line w^T x + b = 0: through -b w/|w|^2, along w rotated by 90 degrees."""
+    norm2 = w @ w
+    if norm2 == 0:
+        return np.full((2, 2), np.nan)
+    centre, along = -b * w / norm2, np.array([-w[1], w[0]]) / np.sqrt(norm2)
+    return np.stack([centre - reach * along, centre + reach * along])
+
+
+class UnitView:
+    """Heatmap of a unit's output, its boundary w^T x + b = 0 and its weight vector w."""
+
+    def __init__(self):
+        self.figure = Figure(figsize=(5.4, 4.2))
+        ax = self.axes = self.figure.add_subplot()
+        extent = (UNIT_GRID[0], UNIT_GRID[-1], UNIT_GRID[0], UNIT_GRID[-1])
+        self.image = ax.imshow(np.zeros((2, 2)), origin="lower", extent=extent,
+                               cmap=style.VALUE_CMAP)
+        self.figure.colorbar(self.image, ax=ax, label="unit output g(w^T x + b)")
+        (self.line,) = ax.plot([], [], "w--", lw=2, label="w^T x + b = 0")
+        self.arrow = ax.annotate("", xy=(0, 0), xytext=(0, 0),
+                                 arrowprops={"arrowstyle": "->", "color": "w", "lw": 2})
+        ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="input x1", ylabel="input x2")
+        ax.grid(False)
+        ax.legend(loc="lower left", fontsize="small")
+
+    def update(self, result):
+        out = result.output
+        self.image.set_data(out)
+        low, high = float(out.min()), float(out.max())
+        self.image.set_clim(low, high if high > low else low + 1e-9)
+        self.line.set_data(result.boundary[:, 0], result.boundary[:, 1])
+        start = result.boundary.mean(axis=0) if result.w.any() else np.zeros(2)
+        self.arrow.set_position(start)
+        self.arrow.xy = start + result.w / max(1.0, np.linalg.norm(result.w))
+        self.axes.set_title(f"{result.activation}({result.w[0]:.2g} x1 + {result.w[1]:.2g} x2"
+                            f" + {result.b:.2g})")
+
+
+def neural_unit_panel():
+    """Sliders for w1, w2, b and a dropdown for g: the unit's output over the input plane."""
+    controls = {"w1": slider(1.0, -3.0, 3.0, 0.1, "weight w1"),
+                "w2": slider(0.5, -3.0, 3.0, 0.1, "weight w2"),
+                "b": slider(0.0, -5.0, 5.0, 0.1, "bias b"),
+                "activation": dropdown(sorted(nn.ACTIVATIONS), "relu", "activation g")}
+    return Panel(neural_unit, UnitView(), controls,
+                 question="The dashed line is where w^T x + b = 0. Which slider moves it without "
+                          "turning it, and which turns it? What does the arrow w point to?")
+
+
+# --- Activation functions and their derivatives ---------------------------------------------
+
+ACTIVATION_RANGE = np.linspace(-6.0, 6.0, 241)
+
+
+def activation_curves(names=PLOTTED_ACTIVATIONS, z=ACTIVATION_RANGE):
+    """{name: (g(z), g'(z))} for each activation, on pre-activations z."""
+    return {name: (make_activation(name).function(z), make_activation(name).derivative(z))
+            for name in names}
+
+
+@dataclass
+class ActivationResult:
+    """Each activation's value and slope at one pre-activation z0."""
+
+    z0: float
+    values: dict
+    slopes: dict
+
+
+def activation_at(z0=1.0):
+    """g(z0) and g'(z0) for every plotted activation: how much gradient passes back at z0."""
+    curves = activation_curves(z=np.array([float(z0)]))
+    return ActivationResult(float(z0), {k: float(v[0][0]) for k, v in curves.items()},
+                            {k: float(v[1][0]) for k, v in curves.items()})
+
+
+class ActivationView:
+    """g (top row) and g' (bottom row) per activation, saturated ranges shaded, a marker at z0."""
+
+    def __init__(self, names=PLOTTED_ACTIVATIONS):
+        self.figure = Figure(figsize=(9.5, 4.2))
+        axes = self.figure.subplots(2, len(names), sharex=True)
+        self.markers, self.tangents = {}, {}
+        z = ACTIVATION_RANGE
+        for col, (name, (g, dg)) in enumerate(activation_curves(names).items()):
+            top, bottom = axes[0, col], axes[1, col]
+            top.plot(z, g, color=style.FIT_COLOUR)
+            bottom.plot(z, dg, color=style.DATA_COLOUR)
+            for ax in (top, bottom):  # shade where almost no gradient flows back
+                ax.fill_between(z, 0, 1, where=np.abs(dg) < SATURATED, color="grey", alpha=0.2,
+                                transform=ax.get_xaxis_transform(), lw=0)
+            top.set_title(name)
+            bottom.set_xlabel("pre-activation z")
+            (self.markers[name, 0],) = top.plot([], [], "o", color=style.ERROR_COLOUR)
+            (self.markers[name, 1],) = bottom.plot([], [], "o", color=style.ERROR_COLOUR)
+            (self.tangents[name],) = top.plot([], [], "--", color=style.ERROR_COLOUR, lw=1)
+            top.set_ylim(g.min() - 0.5, g.max() + 0.5)
+        axes[0, 0].set_ylabel("g(z)")
+        axes[1, 0].set_ylabel("g'(z)")
+        self.figure.suptitle("grey: saturated, g'(z) < 0.005: almost no gradient passes back")
+
+    def update(self, result):
+        span = np.array([-1.5, 1.5])
+        for name, value in result.values.items():
+            slope = result.slopes[name]
+            self.markers[name, 0].set_data([result.z0], [value])
+            self.markers[name, 1].set_data([result.z0], [slope])
+            self.tangents[name].set_data(result.z0 + span, value + slope * span)
+
+
+def activation_panel():
+    """A slider for the pre-activation z0: each activation's value and slope there."""
+    controls = {"z0": slider(1.0, -6.0, 6.0, 0.1, "pre-activation z")}
+    return Panel(activation_at, ActivationView(), controls,
+                 question="Backpropagation multiplies by g'(z). Where does each activation "
+                          "pass (almost) no gradient back? Which one never does?")
+
+
+# --- Without a non-linearity, depth adds nothing ---------------------------------------------
+
+def linear_stack(sizes=(2, 8, 8, 1), activation_name="identity", rng=0):
+    """A Sequential of Linear layers of the given sizes with `activation_name` between them."""
+    rng = np.random.default_rng(rng)
+    layers = []
+    for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
+        layers.append(nn.Linear(d_in, d_out, rng=rng))
+        if i < len(sizes) - 2:
+            layers.append(make_activation(activation_name))
+    return nn.Sequential(*layers)
+
+
+def collapse_linear_layers(model):
+    """(W, b) of the single layer x W + b equal to a stack of Linear layers without activations.
+
+    (x W1 + b1) W2 + b2 = x (W1 W2) + (b1 W2 + b2), and so on layer by layer.
+    """
+    linear = [m for m in model.layers if not isinstance(m, nn.Identity)]
+    if not all(isinstance(m, nn.Linear) for m in linear):
+        raise ValueError("collapse_linear_layers expected only Linear (and Identity) layers")
+    W, b = np.eye(linear[0].in_features), np.zeros(linear[0].in_features)
+    for layer in linear:
+        W, b = W @ layer.weight.data, b @ layer.weight.data + layer.bias.data
+    return W, b
+
+
+@dataclass
+class StackResult:
+    """Outputs y (networks, points) of random networks on a 1-D input x (points,)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    activation: str
+    depth: int
+
+
+def random_networks(activation="identity", depth=3, seed=0, n_networks=5):
+    """Five random 1-D networks with `depth` hidden layers of 16 units: do their graphs bend?"""
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1 hidden layer, got {depth}")
+    x = np.linspace(-3, 3, 200)[:, None]
+    sizes = (1,) + (16,) * depth + (1,)
+    y = np.stack([linear_stack(sizes, activation, rng=seed * 100 + i)(x)[:, 0]
+                  for i in range(n_networks)])
+    return StackResult(x[:, 0], y, activation, depth)
+
+
+class StackView:
+    """The graphs of a few random networks f: R -> R."""
+
+    def __init__(self, n_networks=5):
+        self.figure = Figure(figsize=(5.4, 3.6))
+        self.axes = self.figure.add_subplot()
+        self.lines = [self.axes.plot([], [])[0] for _ in range(n_networks)]
+        self.axes.set(xlabel="input x", ylabel="network output f(x)")
+
+    def update(self, result):
+        for line, y in zip(self.lines, result.y, strict=True):
+            line.set_data(result.x, y)
+        self.axes.relim()
+        self.axes.autoscale_view()
+        self.axes.set_title(f"{len(result.y)} random networks, {result.depth} hidden layers, "
+                            f"{result.activation}")
+
+
+def random_networks_panel():
+    """Depth, activation and seed of five random networks: with identity they stay straight."""
+    controls = {"activation": dropdown(sorted(nn.ACTIVATIONS), "identity", "activation g"),
+                "depth": slider(3, 1, 4, 1, "hidden layers"),
+                "seed": slider(0, 0, 20, 1, "random seed")}
+    return Panel(random_networks, StackView(), controls,
+                 question="With the identity activation, can any depth or seed make a curve? "
+                          "Switch to relu: what shape are the pieces?")
+
+
+def describe_layers(model):
+    """One line per layer: its type, weight and bias shapes and parameter count."""
+    lines = []
+    for i, layer in enumerate(model.layers):
+        shapes = ", ".join(f"{name} {p.data.shape}" for name, p in layer.named_parameters())
+        lines.append(f"({i}) {layer!r:<22s} {shapes or 'no parameters':<36s} "
+                     f"{nn.count_parameters(layer):>6d} parameters")
+    lines.append(f"total: {nn.count_parameters(model)} parameters")
+    return "\n".join(lines)
+
+
+# --- Universal approximation: width and depth ---------------------------------------------
+
+def tent(x):
+    """The tent map 2 min(x, 1 - x) on [0, 1]: one fold of the interval onto itself."""
+    return 2.0 * np.minimum(x, 1.0 - x)
+
+
+def sawtooth(x, folds=3):
+    """The tent map composed `folds` times: 2^(folds-1) teeth, 2^folds straight pieces."""
+    for _ in range(folds):
+        x = tent(x)
+    return x
+
+
+CURVE_TARGETS = {
+    "bump": lambda x: np.exp(-(((x - 0.5) / 0.12) ** 2)),
+    "sine": lambda x: 0.5 + 0.5 * np.sin(4 * np.pi * x),
+    "step": lambda x: (x > 0.5).astype(float),
+    "sawtooth": sawtooth,
+}
+
+
+def curve_data(target="sine", n_points=100):
+    """Inputs x (n, 1) evenly spaced in [0, 1] and targets y (n, 1) of a named 1-D function."""
+    if target not in CURVE_TARGETS:
+        raise ValueError(f"target must be one of {sorted(CURVE_TARGETS)}, got {target!r}")
+    x = np.linspace(0.0, 1.0, n_points)[:, None]
+    return x, CURVE_TARGETS[target](x)
+
+
+def folding_network(folds=3):
+    """A deep ReLU network, 2 units per hidden layer, that computes sawtooth(x, folds) exactly.
+
+    Each hidden layer holds relu(z) and relu(z - 1/2) of its input z; then
+    tent(z) = 2 relu(z) - 4 relu(z - 1/2) on [0, 1] is what the next layer reads.
+    """
+    if folds < 1:
+        raise ValueError(f"folds must be at least 1, got {folds}")
+    layers, fold = [], np.array([[2.0, 2.0], [-4.0, -4.0]])  # z = 2 h1 - 4 h2, twice
+    for i in range(folds):
+        layer = nn.Linear(1 if i == 0 else 2, 2)
+        layer.weight.data[:] = np.ones((1, 2)) if i == 0 else fold
+        layer.bias.data[:] = [0.0, -0.5]
+        layers += [layer, nn.ReLU()]
+    output = nn.Linear(2, 1)
+    output.weight.data[:], output.bias.data[:] = [[2.0], [-4.0]], 0.0
+    return nn.Sequential(*layers, output)
+
+
+def make_mlp(width=16, depth=1, activation="tanh", n_inputs=1, seed=0, spread_inputs=(0.0, 1.0)):
+    """An MLP n_inputs -> `depth` hidden layers of `width` units -> 1 output.
+
+    Fan-in initialisation everywhere except one teaching choice: for a 1-D input, each unit
+    of the first layer gets a steep slope (|w| ~ 8) and its transition (where w x + b = 0) at
+    a random point of `spread_inputs`, so a few hundred steps suffice to fit a curve there.
+    """
+    if not 1 <= width or not 1 <= depth:
+        raise ValueError(f"width and depth must be >= 1, got width={width}, depth={depth}")
+    rng = np.random.default_rng(seed)
+    layers, d_in = [], n_inputs
+    for _ in range(depth):
+        layers += [nn.Linear(d_in, width, rng=rng), make_activation(activation)]
+        d_in = width
+    layers.append(nn.Linear(d_in, 1, rng=rng))
+    if n_inputs == 1 and spread_inputs is not None:
+        first = layers[0]
+        slopes = 8.0 * rng.choice([-1.0, 1.0], size=width) * rng.uniform(0.5, 1.5, size=width)
+        first.weight.data[0] = slopes
+        first.bias.data[:] = -slopes * rng.uniform(*spread_inputs, size=width)
+    return nn.Sequential(*layers)
+
+
+@dataclass
+class NetworkFit:
+    """A network trained on a 1-D target: inputs x (n,), target y (n,), fit y_hat (n,)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    y_hat: np.ndarray
+    loss: np.ndarray  # training loss per update
+    n_parameters: int
+    label: str
+    note: str = ""
+
+
+def fit_network(target="sine", width=16, depth=1, activation="tanh", steps=400, lr=0.01, seed=0):
+    """Train an MLP (full-batch Adam) on 100 points of a 1-D target curve; return the fit."""
+    x, y = curve_data(target)
+    model = make_mlp(width, depth, activation, seed=seed)
+    history = train(model, x, y, optimizer=Adam(model.parameters(), lr=lr), method="gd",
+                    steps=steps, seed=seed)
+    y_hat = model(x)[:, 0] if not history.diverged else np.full(len(x), np.nan)
+    n = nn.count_parameters(model)
+    label = f"width {width}, depth {depth}, {activation}: {n} parameters"
+    return NetworkFit(x[:, 0], y[:, 0], y_hat, history.loss, n, label, history.message)
+
+
+class NetworkFitView:
+    """The target, the network's fit and its training loss."""
+
+    def __init__(self):
+        self.figure = plots.new_figure(9.0, 3.4)
+        ax, loss_ax = self.figure.subplots(1, 2, width_ratios=[1.6, 1])
+        (self.target,) = ax.plot([], [], color=style.TRUE_COLOUR, lw=4, alpha=0.6,
+                                 label="target")
+        (self.fit,) = ax.plot([], [], color=style.FIT_COLOUR, label="network")
+        ax.set(xlim=(0, 1), ylim=(-0.25, 1.25), xlabel="input x", ylabel="output")
+        ax.legend(loc="upper right", fontsize="small")
+        self.axes = ax
+        self.loss = plots.LossCurve(loss_ax, title="training loss (MSE)")
+        self.loss.best.set_visible(False)
+        self.loss.ax.get_legend().remove()
+        plots.freeze_layout(self.figure)
+
+    def update(self, result):
+        self.target.set_data(result.x, result.y)
+        self.fit.set_data(result.x, np.nan_to_num(result.y_hat, nan=np.nan))
+        self.fit.set_visible(bool(np.isfinite(result.y_hat).all()))
+        self.loss.update(result.loss)
+        final = f"MSE {result.loss[-1]:.2g}" if len(result.loss) else "no fit"
+        self.axes.set_title(f"{result.label}; {final}", fontsize="medium")
+
+
+WIDTHS = [1, 2, 4, 8, 16, 32, 64, 128]
+
+
+def width_depth_panel():
+    """Width, depth, activation and target of a network trained live on a 1-D curve."""
+    controls = {"target": dropdown(sorted(CURVE_TARGETS), "sine", "target"),
+                "width": widgets.SelectionSlider(options=WIDTHS, value=16, description="width",
+                                                 continuous_update=False,
+                                                 style={"description_width": "130px"},
+                                                 layout=widgets.Layout(width="420px")),
+                "depth": slider(1, 1, 4, 1, "hidden layers", live=False),
+                "activation": dropdown(["relu", "tanh", "sigmoid", "leaky_relu", "identity"],
+                                       "tanh", "activation g")}
+    return Panel(fit_network, NetworkFitView(), controls,
+                 question="How many hidden units does one layer need before the sine is "
+                          "fitted well? On the sawtooth, does adding units or adding layers "
+                          "help more per parameter?")
+
+
+# --- Depth can beat width: the sawtooth -----------------------------------------------------
+
+@dataclass
+class DepthComparison:
+    """The sawtooth target and three networks: (label, parameters, y_hat (n,), MSE) each."""
+
+    x: np.ndarray
+    y: np.ndarray
+    folds: int
+    networks: list
+
+
+def depth_versus_width(folds=4, wide=128, steps=1500, seed=0):
+    """Deep-and-narrow against shallow-and-wide on sawtooth(x, folds).
+
+    The deep network is `folding_network(folds)`: weights set by hand, 6 folds + 1 parameters,
+    exact. The shallow ones are trained (full-batch Adam): one with the same number of
+    parameters (2 folds hidden units) and one `wide`. A shallow ReLU network of width w is
+    piecewise linear with at most w + 1 pieces; the sawtooth has 2^folds.
+    """
+    x = np.linspace(0.0, 1.0, 400)[:, None]
+    y = sawtooth(x, folds)
+    deep = folding_network(folds)
+    networks = [(f"deep: {folds} layers of 2 units (set by hand)", deep)]
+    for width in (2 * folds, wide):
+        model = make_mlp(width, 1, "relu", seed=seed)
+        train(model, x, y, optimizer=Adam(model.parameters(), lr=0.01), method="gd",
+              steps=steps, seed=seed)
+        networks.append((f"shallow: 1 layer of {width} units (trained)", model))
+    rows = [(label, nn.count_parameters(m), m(x)[:, 0], float(np.mean((m(x) - y) ** 2)))
+            for label, m in networks]
+    return DepthComparison(x[:, 0], y[:, 0], folds, rows)
+
+
+def plot_depth_comparison(result):
+    """One axes per network: the sawtooth and the network's output, parameters and MSE."""
+    figure = plots.new_figure(4.0 * len(result.networks), 3.0)
+    axes = figure.subplots(1, len(result.networks), sharey=True)
+    for ax, (label, n_params, y_hat, mse) in zip(axes, result.networks, strict=True):
+        ax.plot(result.x, result.y, color=style.TRUE_COLOUR, lw=4, alpha=0.6, label="target")
+        ax.plot(result.x, y_hat, color=style.FIT_COLOUR, label="network")
+        ax.set_title(f"{label}\n{n_params} parameters, MSE {mse:.1e}", fontsize="medium")
+        ax.set_xlabel("input x")
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    return figure
+
+
+# --- Back to the maze: an MLP against the linear models of notebook 01 ------------------------
+
+VALUE_SCALE = 10.0  # V^pi / 10 lies in about [-1.5, 0]: targets of order 1 suit the default init
+LINEAR_BASELINES = {"linear, coordinates": ("coordinates", {}),
+                    "linear, polynomial 3": ("polynomial", {"degree": 3}),
+                    "linear, RBF width 1": ("rbf", {"rbf_width": 1.0})}
+BASELINE = "linear, polynomial 3"  # notebook 01's default model
+
+
+@dataclass
+class MazeFit:
+    """An MLP's V_hat (N,) on the maze next to linear baselines {name: V_hat (N,)}."""
+
+    values: np.ndarray
+    estimate: np.ndarray
+    baselines: dict
+    visited: np.ndarray
+    held_out: np.ndarray
+    loss: np.ndarray  # training MSE per update, in units of V^pi squared
+    n_parameters: int
+    note: str = ""
+
+    def held_out_rmse(self, estimate=None):
+        """Root mean squared error on the states never trained on (the MLP's by default)."""
+        estimate = self.estimate if estimate is None else estimate
+        error = estimate[self.held_out] - self.values[self.held_out]
+        return float(np.sqrt(np.mean(error ** 2)))
+
+
+def fit_maze_mlp(width=64, depth=1, activation="tanh", steps=2000, lr=0.01, seed=0,
+                 progress=None):
+    """Train an MLP on normalised (row, col) of the visited maze states to predict V^pi.
+
+    The inputs are notebook 01's "coordinates" features without the constant; the linear
+    baselines are least-squares fits on the same visited states (the best gradient descent
+    can reach). `progress(partial_result)` is called every 50 updates, for a live figure.
+    """
+    setting = maze_setting()
+    maze, values, visited = setting.maze, setting.values, setting.visited
+    x = mz.normalised_coordinates(maze)
+    held_out = np.setdiff1d(np.arange(maze.n_states), visited)
+    baselines = {name: best_linear_fit(kind, train_on="visited", **kw)
+                 for name, (kind, kw) in LINEAR_BASELINES.items()}
+    model = make_mlp(width, depth, activation, n_inputs=2, seed=seed)
+
+    def result(history):
+        estimate = VALUE_SCALE * model(x)[:, 0] if not history.diverged else np.full(
+            maze.n_states, np.nan)
+        return MazeFit(values, estimate, baselines, visited, held_out,
+                       history.loss * VALUE_SCALE ** 2, nn.count_parameters(model),
+                       history.message)
+
+    callback = None if progress is None else (lambda step, history: progress(result(history)))
+    history = train(model, x[visited], values[visited, None] / VALUE_SCALE,
+                    optimizer=Adam(model.parameters(), lr=lr), method="gd", steps=steps,
+                    seed=seed, callback=callback, callback_every=50)
+    return result(history)
+
+
+class MazeFitView:
+    """Top: V^pi, the linear V_hat, the MLP's V_hat, the loss. Bottom: RMSE, errors, s1..s4."""
+
+    def __init__(self):
+        setting = maze_setting()
+        maze, values = self.maze, self.values = setting.maze, setting.values
+        self.figure = plots.new_figure(13.0, 6.0)
+        axes = self.figure.subplots(2, 4)
+        self.clim, error_clim = (values.min(), values.max()), (-6.0, 6.0)
+        kind, kw = LINEAR_BASELINES[BASELINE]
+        baseline = best_linear_fit(kind, train_on="visited", **kw)
+        plots.ValueHeatmap(axes[0, 0], maze, values, r"true $V^\pi$", clim=self.clim)
+        plots.ValueHeatmap(axes[0, 1], maze, baseline, f"{BASELINE}\n(dots: trained on)",
+                           clim=self.clim, visited=setting.visited)
+        self.mlp = plots.ValueHeatmap(axes[0, 2], maze, values, "MLP\n", clim=self.clim,
+                                      visited=setting.visited)
+        plots.ValueHeatmap(axes[1, 1], maze, baseline - values, "linear: error", symmetric=True,
+                           clim=error_clim)
+        self.mlp_error = plots.ValueHeatmap(axes[1, 2], maze, 0 * values, "MLP: error",
+                                            symmetric=True, clim=error_clim)
+        self.loss = plots.LossCurve(axes[0, 3], title="MLP training loss (MSE)")
+        self.loss.best.set_visible(False)
+        self.loss.ax.get_legend().remove()
+        self._init_rmse(axes[1, 0], baseline)
+        self._init_named(axes[1, 3], baseline)
+        plots.freeze_layout(self.figure)
+
+    def _init_named(self, ax, baseline):
+        names = list(self.maze.named_states)
+        self.named_idx = [self.maze.index(self.maze.named_states[n]) for n in names]
+        x = np.arange(len(names))
+        series = [(r"true $V^\pi$", self.values, style.TRUE_COLOUR),
+                  (BASELINE, baseline, style.DATA_COLOUR),
+                  ("MLP", self.values, style.FIT_COLOUR)]
+        for k, (label, v, colour) in enumerate(series):
+            bars = ax.bar(x + (k - 1) * 0.27, v[self.named_idx], 0.27, color=colour, label=label)
+        self.named_bars = bars  # the MLP's, updated in place
+        ax.set_xticks(x, names)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_ylim(1.35 * self.values.min(), 0)
+        ax.set_title("values at s1..s4 (s2, s4 unvisited)", fontsize="medium")
+        ax.legend(loc="lower left", fontsize="x-small")
+
+    def _init_rmse(self, ax, baseline):
+        names = [name.replace("linear, ", "") + "\n(linear)" for name in LINEAR_BASELINES]
+        colours = [style.TRUE_COLOUR] * len(names) + [style.FIT_COLOUR]
+        self.rmse_bars = ax.barh(range(len(names) + 1), np.ones(len(names) + 1), color=colours)
+        ax.set_yticks(range(len(names) + 1), names + ["coordinates\n(MLP)"], fontsize="small")
+        ax.invert_yaxis()
+        ax.set_title("error on unvisited states\n(root mean squared)", fontsize="medium")
+        self.rmse_text = [ax.text(0, i, "", va="center", ha="left", fontsize="small")
+                          for i in range(len(names) + 1)]
+
+    def update(self, result):
+        self.mlp.update(result.estimate, clim=self.clim)
+        self.mlp.ax.set_title(f"MLP on coordinates\n{result.n_parameters} parameters")
+        self.mlp_error.update(result.estimate - result.values, clim=(-6.0, 6.0))
+        self.loss.update(result.loss)
+        rmse = [result.held_out_rmse(v) for v in result.baselines.values()]
+        rmse.append(result.held_out_rmse())
+        for bar, text, value in zip(self.rmse_bars, self.rmse_text, rmse, strict=True):
+            shown = value if np.isfinite(value) else 0.0
+            bar.set_width(shown)
+            text.set_x(shown)
+            text.set_text(f" {value:.2f}")
+        self.rmse_bars[0].axes.set_xlim(0, 1.25 * max(np.nan_to_num(rmse)))
+        for bar, value in zip(self.named_bars, result.estimate[self.named_idx], strict=True):
+            bar.set_height(value if np.isfinite(value) else 0.0)
+
+
+def maze_mlp_panel():
+    """Width, depth, activation, steps and learning rate of the maze MLP, trained on a button."""
+    controls = {"width": slider(64, 1, 128, 1, "width"),
+                "depth": slider(1, 1, 3, 1, "hidden layers"),
+                "activation": dropdown(["tanh", "relu", "sigmoid", "identity"], "tanh",
+                                       "activation g"),
+                "steps": slider(2000, 100, 5000, 100, "steps"),
+                "lr": slider(0.01, 1e-4, 1.0, description="learning rate", log=True)}
+    return Panel(fit_maze_mlp, MazeFitView(), controls, button="Train",
+                 question="s2 and s4 were never visited. Will the MLP's values there be closer "
+                          "to the truth than the polynomial's? Look at the column between two "
+                          "walls: can any model that only sees (row, col) know a wall is there?")
+
+
+PANELS = {"neural_unit": neural_unit_panel, "activations": activation_panel,
+          "random_networks": random_networks_panel, "width_depth": width_depth_panel,
+          "maze_mlp": maze_mlp_panel}
