@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import feedforward as ff
 from .function_approximation import gradient_step, polynomial_features
 
 
@@ -154,3 +155,94 @@ def check_gradient_step(gradient_step_fn):
 
 REFERENCE_SOLUTIONS = {check_polynomial_features: polynomial_features,
                        check_gradient_step: gradient_step}
+
+
+# --- Notebook 02 ------------------------------------------------------------------------------
+
+@_checker
+def check_relu(relu_fn):
+    """Check `relu(z)` -> max(0, z) elementwise, same shape as z, input left unchanged."""
+    z = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -7.0]])
+    original = z.copy()
+    got = _attempt(relu_fn, z)
+    if not np.array_equal(z, original):
+        raise _Failed(Verdict(False, "your relu changed its input array in place; return a new "
+                                     "array (np.maximum(z, 0) does)"))
+    if np.size(got) < z.size:
+        raise _Failed(Verdict(False, f"relu(z) should have the shape of z, {z.shape}, got "
+                                     f"{np.shape(got)}: np.max(z, 0) takes the largest entry "
+                                     "along an axis, np.maximum(z, 0) compares entry by entry"))
+    expected = ff.relu(z)
+    _diagnose(np.asarray(got, dtype=float), expected, "relu(z)", mistakes=[
+        (z, "negative inputs should become 0: you returned z unchanged"),
+        (np.abs(z), "negative inputs should become 0, not their absolute value"),
+        (ff.relu_derivative(z), "you returned the derivative (0 or 1), not max(0, z)"),
+    ])
+    return "max(0, z) entry by entry"
+
+
+@_checker
+def check_relu_derivative(relu_derivative_fn):
+    """Check `relu_derivative(z)` -> 1 where z > 0, 0 where z < 0 (0 or 1 at z = 0)."""
+    z = np.array([[-2.0, -0.5, 0.25], [0.5, 3.0, -7.0]])
+    got = _attempt(relu_derivative_fn, z.copy())
+    expected = ff.relu_derivative(z)
+    _diagnose(np.asarray(got, dtype=float), expected, "relu'(z)", mistakes=[
+        (ff.relu(z), "you returned relu(z) itself; its derivative is the slope: 1 where "
+                     "z > 0, 0 where z < 0"),
+        (1.0 - expected, "the slope is 1 on the positive side and 0 on the negative side, "
+                         "you have them swapped"),
+        (np.sign(z), "the slope of relu is 0 for negative z, not -1"),
+    ])
+    at_kink = np.asarray(_attempt(relu_derivative_fn, np.zeros(1)), dtype=float)
+    if at_kink.shape != (1,) or at_kink[0] not in (0.0, 1.0):
+        raise _Failed(Verdict(False, f"relu'(0) should be 0 (or 1: the kink has no slope, "
+                                     f"PyTorch uses 0), got {at_kink}"))
+    return "1 where z > 0, 0 where z < 0: gradients pass only through active units"
+
+
+@_checker
+def check_dense_layer(dense_layer_fn):
+    """Check `dense_layer(X, W, b)` -> tanh(X W + b) for a batch X (N, D_in)."""
+    rng = np.random.default_rng(2)
+    X, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    got = _attempt(dense_layer_fn, X.copy(), W.copy(), b.copy())
+    expected = ff.dense_layer(X, W, b)
+    if np.shape(got) == (2, 4):
+        raise _Failed(Verdict(False, "expected shape (N, D_out) = (4, 2), got (2, 4): one row "
+                                     "per input in the batch, so compute X @ W, not W.T @ X.T"))
+    _diagnose(got, expected, "the layer's output", mistakes=[
+        (X @ W + b, "you returned the pre-activation X W + b; apply g = tanh to it"),
+        (np.tanh(X @ W), "the bias b is missing: tanh(X @ W + b)"),
+        (np.tanh(X @ W) + b, "add the bias before the activation: tanh(X @ W + b)"),
+        (np.maximum(X @ W + b, 0), "this layer uses tanh, not ReLU"),
+    ])
+    return "tanh(X @ W + b): a whole batch through a layer in one matrix product"
+
+
+@_checker
+def check_parameter_count(count_fn):
+    """Check `count_parameters_by_hand(sizes)` for MLPs with layer sizes [d_0, ..., d_L]."""
+    for sizes in ([2, 64, 64, 1], [3, 5, 1], [1, 1]):
+        got = _attempt(count_fn, list(sizes))
+        expected = ff.count_mlp_parameters(sizes)
+        pairs = list(zip(sizes[:-1], sizes[1:], strict=False))
+        weights = sum(a * b for a, b in pairs)
+        if got == expected:
+            continue
+        hints = {weights: "you counted the weights only; every unit of a layer also has a bias",
+                 expected + sizes[0]: "the input layer has no bias: only layers that compute "
+                                      "something have parameters",
+                 weights + sum(a for a, _ in pairs): "a layer d_in -> d_out has d_out biases "
+                                                     "(one per output unit), not d_in",
+                 weights + sum(sizes): "the input layer has no bias: only layers that compute "
+                                       "something have parameters"}
+        hint = hints.get(got, "count, for each layer, d_in x d_out weights plus d_out biases")
+        raise _Failed(Verdict(False, f"for layer sizes {sizes} expected {expected} parameters, "
+                                     f"got {got}: {hint}"))
+    return "sum over layers of d_in x d_out weights + d_out biases (4417 for 2-64-64-1)"
+
+
+REFERENCE_SOLUTIONS.update({check_relu: ff.relu, check_relu_derivative: ff.relu_derivative,
+                            check_dense_layer: ff.dense_layer,
+                            check_parameter_count: ff.count_mlp_parameters})

@@ -596,3 +596,25 @@ def maze_mlp_panel():
 PANELS = {"neural_unit": neural_unit_panel, "activations": activation_panel,
           "random_networks": random_networks_panel, "width_depth": width_depth_panel,
           "maze_mlp": maze_mlp_panel}
+
+
+# --- Reference solutions of the exercises (the checkers compare against these) ----------------
+
+def relu(z):
+    """max(0, z) elementwise, any shape; a new array."""
+    return np.maximum(z, 0.0)
+
+
+def relu_derivative(z):
+    """1 where z > 0, else 0 (at exactly 0 we use 0, as PyTorch does); same shape as z."""
+    return (z > 0).astype(float)
+
+
+def dense_layer(X, W, b):
+    """A tanh layer for a batch: tanh(X W + b); X (N, D_in), W (D_in, D_out), b (D_out,)."""
+    return np.tanh(X @ W + b)
+
+
+def count_mlp_parameters(sizes):
+    """Parameters of an MLP with layer sizes [d_0, d_1, ..., d_L]: sum of (d_in + 1) d_out."""
+    return sum((d_in + 1) * d_out for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=False))

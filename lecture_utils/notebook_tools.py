@@ -13,7 +13,7 @@ def stored_outputs(path):
 
 
 def strip_outputs(path):
-    """Remove outputs and execution counts from notebook `path` in place; return how many cells changed."""
+    """Remove outputs and execution counts from notebook `path` in place; return cells changed."""
     path = Path(path)
     notebook = json.loads(path.read_text(encoding="utf-8"))
     changed = 0
