@@ -114,7 +114,11 @@ def check_module_gradients(module, x, rng=None, eps=1e-6, tolerance=1e-6):
 
     module.zero_grad()
     module(x)
-    grad_x = np.asarray(module.backward(R.copy()))
+    grad_x = module.backward(R.copy())
+    if np.shape(grad_x) != x.shape:
+        raise ValueError(f"{type(module).__name__}.backward returned "
+                         f"{'None' if grad_x is None else f'shape {np.shape(grad_x)}'}, expected "
+                         f"dL/dx of the input's shape {x.shape} (did you forget to return it?)")
     report = GradientReport(tolerance=tolerance)
     report.checks.append(_compare("input", grad_x, numerical_gradient(loss, x, eps), tolerance))
     for name, p in module.named_parameters():

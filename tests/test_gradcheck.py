@@ -66,3 +66,13 @@ def test_checker_names_the_wrong_parameter_and_index():
     assert report.worst.index == (1, 0)
     assert "max relative error" in str(report) and "at index (1, 0)" in str(report)
     assert "WRONG" in repr(report)
+
+
+class LinearForgettingReturn(nn.Linear):
+    def backward(self, grad_out):
+        super().backward(grad_out)
+
+
+def test_checker_explains_a_backward_that_returns_nothing():
+    with pytest.raises(ValueError, match=r"returned None, expected dL/dx of the input's shape"):
+        check_module_gradients(LinearForgettingReturn(3, 2), np.ones((4, 3)))
