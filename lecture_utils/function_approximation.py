@@ -129,8 +129,9 @@ def tabular_panel():
     controls = {"n_trajectories": slider(3, 1, 30, description="episodes"),
                 "seed": slider(EXPERIENCE_SEED, 0, 20, description="seed")}
     return Panel(fit_tabular, TabularView(), controls,
-                 question="How many episodes does it take until s2 and s4 get a value? "
-                          "Does the table's guess for s2 improve while it stays unvisited?")
+                 question="s2 sits next to s1 and has almost the same true value. What does "
+                          "the table say about s2 after three episodes? Will more episodes fix "
+                          "it? Guess, then drag.")
 
 
 # --- (a') How big a table gets --------------------------------------------------------------
@@ -342,8 +343,9 @@ def linear_fit_panel(**defaults):
                              settings["train_on"], "train on"),
     }
     return Panel(fit_linear, LinearFitView(fit_linear(**settings)), controls,
-                 question="Which feature map gives s2 and s4 a good value although they were "
-                          "never trained on? Which learning rate is too large?")
+                 question="With one-hot features, what will the estimate be at s2 and s4? "
+                          "Which feature map gives them a good value? What does the loss do "
+                          "when the learning rate is too large?")
 
 
 # --- (c) Linear in the parameters, not in the inputs ------------------------------------------
@@ -430,8 +432,8 @@ class CurveFitView:
 def curve_fit_panel():
     """A degree slider for the powers of x fed to the same linear model."""
     return Panel(fit_curve, CurveFitView(), {"degree": slider(2, 1, 8, description="degree")},
-                 question="With raw x the best line is flat: why? Which degree is enough to "
-                          "follow the peak at G?")
+                 question="Why is the best straight line through a symmetric peak flat? How "
+                          "many powers of x does it take to follow the peak at G?")
 
 
 # --- (d) Where hand-made features fail ---------------------------------------------------------

@@ -28,6 +28,15 @@ def new_figure(width=8.0, height=4.0):
     return figure
 
 
+def show(figure):
+    """Display a Figure in the notebook as a PNG, whatever the matplotlib backend."""
+    from IPython.display import Image, display
+
+    from .widgets import render_png
+
+    display(Image(render_png(figure)))
+
+
 def freeze_layout(figure, right=0.975):
     """Lay the figure out once and keep that layout: later renders skip constrained layout.
 

@@ -1,0 +1,91 @@
+"""The panel pattern: compute -> view.update -> PNG, with messages instead of tracebacks."""
+
+import ipywidgets as widgets
+import pytest
+from matplotlib.figure import Figure
+
+from lecture_utils.widgets import Panel, control_extremes, dropdown, render_png, slider
+
+
+class CountingView:
+    """A view that records every result it is asked to draw."""
+
+    def __init__(self):
+        self.figure = Figure(figsize=(2, 1.5))
+        self.ax = self.figure.add_subplot()
+        (self.line,) = self.ax.plot([0, 1], [0, 0])
+        self.drawn = []
+
+    def update(self, result):
+        self.drawn.append(result)
+        self.line.set_ydata([0, result.value])
+
+
+class Result:
+    def __init__(self, value, note=""):
+        self.value, self.note = value, note
+
+
+def compute(a=1, b=2.0):
+    if a < 0:
+        raise ValueError("a must be non-negative")
+    return Result(a * b, note="large" if a * b > 10 else "")
+
+
+def make_panel():
+    view = CountingView()
+    controls = {"a": slider(1, -5, 5, description="a"), "b": slider(2.0, 0.0, 4.0)}
+    return Panel(compute, view, controls, question="What happens?"), view
+
+
+def test_panel_draws_once_on_creation_and_once_per_change():
+    panel, view = make_panel()
+    assert len(view.drawn) == 1 and bytes(panel.image.value).startswith(b"\x89PNG")
+    panel.controls["a"].value = 3
+    assert len(view.drawn) == 2 and view.line.get_ydata()[1] == 6.0
+
+
+def test_set_changes_several_controls_and_redraws_once():
+    panel, view = make_panel()
+    result = panel.set(a=2, b=3.0)
+    assert result.value == 6.0 and len(view.drawn) == 2
+    assert panel.settings == {"a": 2, "b": 3.0}
+    with pytest.raises(ValueError, match=r"unknown controls \['c'\]"):
+        panel.set(c=1)
+
+
+def test_a_value_error_becomes_a_message_and_keeps_the_last_figure():
+    panel, view = make_panel()
+    image = bytes(panel.image.value)
+    assert panel.set(a=-1) is None
+    assert panel.message_text == "a must be non-negative"
+    assert "a must be non-negative" in panel.message.value and len(view.drawn) == 1
+    assert bytes(panel.image.value) == image
+    panel.set(a=1)
+    assert panel.message_text == ""
+
+
+def test_a_result_note_is_shown_as_a_message():
+    panel, _ = make_panel()
+    panel.set(a=5, b=4.0)
+    assert panel.message_text == "large" and "large" in panel.message.value
+
+
+def test_the_question_is_shown_above_the_controls():
+    panel, _ = make_panel()
+    assert "Think first:</b> What happens?" in panel.widget.children[0].value
+
+
+def test_control_extremes_cover_min_default_and_max():
+    assert control_extremes(slider(3, 1, 9)) == [1, 3, 9]
+    assert control_extremes(slider(0.1, 1e-3, 10.0, log=True)) == pytest.approx([1e-3, 0.1, 10])
+    assert control_extremes(dropdown([("one", 1), ("two", 2)], 2)) == [1, 2]
+    assert control_extremes(widgets.Checkbox()) == [False, True]
+    with pytest.raises(TypeError, match="no known extremes"):
+        control_extremes(widgets.Button())
+
+
+def test_render_png_draws_without_pyplot():
+    figure = Figure(figsize=(2, 2), layout="constrained")
+    figure.add_subplot().plot([0, 1])
+    assert render_png(figure).startswith(b"\x89PNG")
