@@ -138,6 +138,7 @@ class LossCurve:
         self.best = ax.axhline(1.0, color=TRUE_COLOUR, linestyle="--", label="least squares")
         ax.set_yscale("log")
         ax.yaxis.set_minor_locator(NullLocator())  # dozens of minor ticks cost ~30 ms a draw
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # steps are whole numbers
         ax.set_xlabel("step")
         ax.set_title(title)
         ax.legend(loc="upper right", fontsize="small")
