@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-export MPLBACKEND := Agg
+HEADLESS := MPLBACKEND=Agg  # tests and benchmarks draw off-screen
 
 .PHONY: lab test test-fast lint bench clean strip
 
@@ -15,20 +15,20 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks
-	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 test: $(STAMP)  ## unit tests, then every notebook executed top to bottom (nbval, lax)
-	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
+	$(HEADLESS) $(BIN)/python -m pytest tests
+	$(HEADLESS) $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
 test-fast: $(STAMP)  ## unit tests only
-	$(BIN)/python -m pytest tests
+	$(HEADLESS) $(BIN)/python -m pytest tests
 
 lint: $(STAMP)  ## ruff on the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check lecture_utils tests benchmarks notebooks
 
 bench: $(STAMP)  ## notebook run times, panel update times, engine vs numpy/PyTorch
-	$(BIN)/python benchmarks/run_all.py
+	$(HEADLESS) $(BIN)/python benchmarks/run_all.py
 
 strip: $(STAMP)  ## remove outputs from every notebook before committing
 	$(BIN)/python -m lecture_utils.notebook_tools strip notebooks/*.ipynb
