@@ -363,20 +363,18 @@ class RNN(Module):
     def backward(self, grad_out):
         T, N, H = self.hs.shape
         grad_h = grad_out.transpose(1, 0, 2)
-        # grad_a[t] = dL/d(pre-activation of step t) = dL/dh_t * (1 - h_t^2)
-        grad_a = 1.0 - self.hs * self.hs
+        grad_a = 1.0 - self.hs * self.hs  # tanh' = 1 - h_t^2; becomes dL/da_t in the loop
         W_hh_T = self.weight_hh.data.T
         carry = np.zeros((N, H))  # dL/dh_t arriving from step t+1
         for t in range(T - 1, -1, -1):
             carry += grad_h[t]
-            grad_a[t] *= carry
+            grad_a[t] *= carry  # dL/da_t for the pre-activation a_t of step t
+            h_before = self.hs[t - 1] if t else self.h0
+            self.weight_hh.grad += h_before.T @ grad_a[t]  # shared over time: sum of all steps
             carry = grad_a[t] @ W_hh_T
         self.grad_h0 = carry
-        # the parameters are shared over time: their gradients sum over all steps
         flat_a = grad_a.reshape(T * N, H)
-        self.weight_ih.grad += self.xt.reshape(T * N, -1).T @ flat_a
-        self.weight_hh.grad += self.h0.T @ grad_a[0]
-        self.weight_hh.grad += self.hs[:-1].reshape(-1, H).T @ grad_a[1:].reshape(-1, H)
+        self.weight_ih.grad += self.xt.reshape(T * N, -1).T @ flat_a  # all steps at once
         self.bias.grad += flat_a.sum(axis=0)
         return (grad_a @ self.weight_ih.data.T).transpose(1, 0, 2)
 
