@@ -302,6 +302,8 @@ class MaxPool2d(Module):
         k = self.kernel_size
         N, C, H, W = x.shape
         Ho, Wo = H // k, W // k
+        if Ho == 0 or Wo == 0:
+            raise ValueError(f"MaxPool2d kernel_size {k} is larger than the input {H}x{W}")
         self.x_shape = x.shape
         windows = x[:, :, :Ho * k, :Wo * k].reshape(N, C, Ho, k, Wo, k)
         windows = windows.transpose(0, 1, 2, 4, 3, 5).reshape(N, C, Ho, Wo, k * k)

@@ -268,6 +268,13 @@ def test_rnn_rejects_bad_input():
         rnn(np.zeros((2, 5, 4)), h0=np.zeros((8,)))
 
 
+def test_maxpool_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, C, H, W\), got \(4, 4\)"):
+        nn.MaxPool2d(2)(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match=r"kernel_size 3 is larger than the input 2x5"):
+        nn.MaxPool2d(3)(np.zeros((1, 1, 2, 5)))
+
+
 def test_losses_reject_mismatched_shapes():
     with pytest.raises(ValueError, match=r"target of shape \(4, 1\) like pred, got \(4,\)"):
         nn.MSELoss()(np.zeros((4, 1)), np.zeros(4))
