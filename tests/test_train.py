@@ -15,8 +15,8 @@ def sine_data(n=200):
     return x, np.sin(x)
 
 
-def mlp(hidden=32, seed=0):
-    return nn.Sequential(nn.Linear(1, hidden, rng=seed), nn.Tanh(),
+def mlp(hidden=32, seed=0, activation=nn.Tanh):
+    return nn.Sequential(nn.Linear(1, hidden, rng=seed), activation(),
                          nn.Linear(hidden, 1, rng=seed + 1))
 
 
@@ -87,11 +87,13 @@ def test_epochs_set_the_number_of_updates():
     assert train(mlp(4), x, y, method="minibatch", batch_size=16, epochs=3).updates == 12
 
 
-def test_huge_learning_rate_stops_with_diverged_flag_and_no_warnings():
+# with ReLU and lr=1e300 the next forward pass overflows (numpy would warn)
+@pytest.mark.parametrize("activation,lr", [(nn.Tanh, 50.0), (nn.ReLU, 1e300)])
+def test_huge_learning_rate_stops_with_diverged_flag_and_no_warnings(activation, lr):
     x, y = sine_data()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        history = train(mlp(), x, y, lr=50.0, method="gd", steps=500)
+        history = train(mlp(activation=activation), x, y, lr=lr, method="gd", steps=500)
     assert history.diverged and "smaller learning rate" in history.message
     assert history.updates < 500 and np.isfinite(history.loss).all()
 
