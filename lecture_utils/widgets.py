@@ -89,7 +89,8 @@ class Panel:
         self.compute, self.view, self.controls = compute, view, dict(controls)
         self.result, self.message_text, self.seconds = None, "", 0.0
         self.message = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%",
+                                                                        height="auto"))
         header = [widgets.HTML(f"<b>Think first:</b> {question}")] if question else []
         rows = list(self.controls.values())
         self.button = None
@@ -138,7 +139,7 @@ class Panel:
             self.result = None
             return None
         self.view.update(result)
-        self.image.value = render_png(self.view.figure)
+        self._show_figure()
         self._show_message(getattr(result, "note", "") or "", error=False)
         self.result = result
         self.seconds = time.perf_counter() - start
@@ -153,13 +154,19 @@ class Panel:
             return
         start = time.perf_counter()
         self.view.update(partial_result)
-        self.image.value = render_png(self.view.figure)
+        self._show_figure()
         self._last_drawn = time.perf_counter()
         self._draw_seconds = self._last_drawn - start
 
     def _on_change(self, change):
         if not self._muted:
             self.refresh()
+
+    def _show_figure(self):
+        png = render_png(self.view.figure)
+        # show the PNG at its own size (a flex box would stretch it to the page width, blurred)
+        self.image.layout.width = f"{int.from_bytes(png[16:20], 'big')}px"  # from the IHDR chunk
+        self.image.value = png
 
     def _show_message(self, text, error):
         self.message_text = text
