@@ -159,12 +159,23 @@ REFERENCE_SOLUTIONS = {check_polynomial_features: polynomial_features,
 
 # --- Notebook 02 ------------------------------------------------------------------------------
 
+def _attempt_with_hint(function, hint, *args):
+    """_attempt, adding `hint` when the student's function crashed."""
+    try:
+        return _attempt(function, *args)
+    except _Failed as failure:
+        if failure.verdict.passed is False:
+            failure.verdict.message += f". {hint}"
+        raise
+
+
 @_checker
 def check_relu(relu_fn):
     """Check `relu(z)` -> max(0, z) elementwise, same shape as z, input left unchanged."""
     z = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -7.0]])
     original = z.copy()
-    got = _attempt(relu_fn, z)
+    got = _attempt_with_hint(relu_fn, "Use np.maximum(z, 0), which compares entry by entry "
+                                      "(Python's max and np.max do not)", z)
     if not np.array_equal(z, original):
         raise _Failed(Verdict(False, "your relu changed its input array in place; return a new "
                                      "array (np.maximum(z, 0) does)"))
@@ -206,7 +217,9 @@ def check_dense_layer(dense_layer_fn):
     """Check `dense_layer(X, W, b)` -> tanh(X W + b) for a batch X (N, D_in)."""
     rng = np.random.default_rng(2)
     X, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
-    got = _attempt(dense_layer_fn, X.copy(), W.copy(), b.copy())
+    got = _attempt_with_hint(dense_layer_fn, f"The shapes are X {X.shape}, W {W.shape}, "
+                                             f"b {b.shape}: the matrix product X @ W is (4, 2)",
+                             X.copy(), W.copy(), b.copy())
     expected = ff.dense_layer(X, W, b)
     if np.shape(got) == (2, 4):
         raise _Failed(Verdict(False, "expected shape (N, D_out) = (4, 2), got (2, 4): one row "
@@ -216,6 +229,7 @@ def check_dense_layer(dense_layer_fn):
         (np.tanh(X @ W), "the bias b is missing: tanh(X @ W + b)"),
         (np.tanh(X @ W) + b, "add the bias before the activation: tanh(X @ W + b)"),
         (np.maximum(X @ W + b, 0), "this layer uses tanh, not ReLU"),
+        (1 / (1 + np.exp(-(X @ W + b))), "this layer uses tanh, not the sigmoid"),
     ])
     return "tanh(X @ W + b): a whole batch through a layer in one matrix product"
 
@@ -225,18 +239,25 @@ def check_parameter_count(count_fn):
     """Check `count_parameters_by_hand(sizes)` for MLPs with layer sizes [d_0, ..., d_L]."""
     for sizes in ([2, 64, 64, 1], [3, 5, 1], [1, 1]):
         got = _attempt(count_fn, list(sizes))
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+            raise _Failed(Verdict(False, f"return a whole number, got {type(got).__name__} "
+                                         f"{got!r}"))
         expected = ff.count_mlp_parameters(sizes)
         pairs = list(zip(sizes[:-1], sizes[1:], strict=False))
         weights = sum(a * b for a, b in pairs)
         if got == expected:
             continue
+        last_in, last_out = pairs[-1]
         hints = {weights: "you counted the weights only; every unit of a layer also has a bias",
                  expected + sizes[0]: "the input layer has no bias: only layers that compute "
                                       "something have parameters",
                  weights + sum(a for a, _ in pairs): "a layer d_in -> d_out has d_out biases "
                                                      "(one per output unit), not d_in",
                  weights + sum(sizes): "the input layer has no bias: only layers that compute "
-                                       "something have parameters"}
+                                       "something have parameters",
+                 expected - (last_in + 1) * last_out: f"the last layer ({last_in} -> {last_out},"
+                                                      f" {(last_in + 1) * last_out} parameters)"
+                                                      " is missing from your count"}
         hint = hints.get(got, "count, for each layer, d_in x d_out weights plus d_out biases")
         raise _Failed(Verdict(False, f"for layer sizes {sizes} expected {expected} parameters, "
                                      f"got {got}: {hint}"))

@@ -89,3 +89,22 @@ def test_reference_parameter_count_agrees_with_the_engine(sizes):
 def test_relu_derivative_checker_rejects_a_nonsense_value_at_the_kink():
     verdict = check_relu_derivative(lambda z: np.where(z == 0, 0.5, (z > 0).astype(float)))
     assert verdict.passed is False and "relu'(0) should be 0" in verdict.message
+
+
+@pytest.mark.parametrize("checker, student, message", [
+    (check_relu, lambda z: max(0, z), r"raised ValueError.*np.maximum\(z, 0\)"),
+    (check_relu, lambda z: np.max(0, z), r"raised TypeError.*np.maximum\(z, 0\)"),
+    (check_dense_layer, lambda X, W, b: np.tanh(X * W + b), r"ValueError.*X @ W is \(4, 2\)"),
+    (check_dense_layer, lambda X, W, b: 1 / (1 + np.exp(-(X @ W + b))), "not the sigmoid"),
+    (check_parameter_count, lambda s: "4417", "return a whole number, got str '4417'"),
+    (check_parameter_count, lambda s: sum((a + 1) * b for a, b in pairs(s)[:-1]),
+     r"the last layer \(64 -> 1, 65 parameters\) is missing"),
+])
+def test_checkers_add_a_hint_to_common_crashes_and_omissions(checker, student, message):
+    verdict = checker(student)
+    assert verdict.passed is False
+    assert re.search(message, verdict.message), verdict.message
+
+
+def test_parameter_count_checker_accepts_a_float_that_is_whole():
+    assert check_parameter_count(lambda s: float(ff.count_mlp_parameters(s))).passed is True
