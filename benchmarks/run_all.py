@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import lecture_utils  # noqa: E402
 
 NOTEBOOK_TARGET_S, MEDIAN_TARGET_MS, P95_TARGET_MS = 20.0, 100.0, 250.0
+BUTTON_TARGET_MS = 3000.0  # work behind a button (training with a live curve) finishes in 3 s
 
 
 def time_notebooks():
@@ -57,19 +58,22 @@ def percentile(values, q):
 
 def time_panels(repeats=30):
     """Median and p95 of one panel update (compute + redraw) at default settings."""
-    print(f"\n== Panels: one update at default settings (target median < {MEDIAN_TARGET_MS:.0f} ms,"
-          f" p95 < {P95_TARGET_MS:.0f} ms) ==")
-    print(f"{'panel':55s} {'median':>9s} {'p95':>9s}")
+    print(f"\n== Panels: one update at default settings (sliders: median < {MEDIAN_TARGET_MS:.0f}"
+          f" ms, p95 < {P95_TARGET_MS:.0f} ms; buttons: < {BUTTON_TARGET_MS / 1000:.0f} s) ==")
+    print(f"{'panel':45s} {'kind':>7s} {'median':>9s} {'p95':>9s}")
     for name, build in panel_builders():
         panel = build()
         times = []
-        for _ in range(repeats):
+        for _ in range(repeats if panel.button is None else max(3, repeats // 5)):
             start = time.perf_counter()
             panel.refresh()
             times.append((time.perf_counter() - start) * 1000)
         median, p95 = statistics.median(times), percentile(times, 95)
-        flag = "ok" if median < MEDIAN_TARGET_MS and p95 < P95_TARGET_MS else "SLOW"
-        print(f"{name:55s} {median:7.1f}ms {p95:7.1f}ms   {flag}")
+        if panel.button is None:
+            kind, fast = "slider", median < MEDIAN_TARGET_MS and p95 < P95_TARGET_MS
+        else:
+            kind, fast = "button", max(times) < BUTTON_TARGET_MS
+        print(f"{name:45s} {kind:>7s} {median:7.1f}ms {p95:7.1f}ms   {'ok' if fast else 'SLOW'}")
 
 
 def main():

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from . import maze as mz
 from . import nn, plots, style
@@ -18,7 +18,7 @@ from .train import train
 from .widgets import Panel, dropdown, slider
 
 PLOTTED_ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
-SATURATED = 0.005  # |g'(z)| below this: the unit barely passes a gradient back
+SATURATED = 0.01  # |g'(z)| below this: the unit barely passes a gradient back
 
 
 def make_activation(name):
@@ -51,8 +51,19 @@ def neural_unit(w1=1.0, w2=0.5, b=0.0, activation="relu"):
     x1, x2 = np.meshgrid(UNIT_GRID, UNIT_GRID)
     w = np.array([w1, w2], dtype=float)
     output = g.function(w[0] * x1 + w[1] * x2 + b)
-    return UnitResult(w, float(b), activation, output, _boundary(w, b),
-                      "" if w.any() else "w = 0: the unit ignores its input and outputs g(b).")
+    return UnitResult(w, float(b), activation, output, _boundary(w, b), _unit_note(w, b))
+
+
+def _unit_note(w, b, half_width=UNIT_GRID[-1]):
+    """Say when the boundary cannot be seen: w = 0, or the line misses the plotted square."""
+    if not w.any():
+        return "w = 0: the unit ignores its input and outputs g(b) everywhere."
+    corners = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]]) * half_width
+    pre_activation = corners @ w + b
+    if (pre_activation > 0).all() or (pre_activation < 0).all():
+        return (f"the line w^T x + b = 0 lies outside the square, at distance "
+                f"|b| / |w| = {abs(b) / np.linalg.norm(w):.2g} from the origin.")
+    return ""
 
 
 def _boundary(w, b, reach=10.0):
@@ -68,7 +79,7 @@ class UnitView:
     """Heatmap of a unit's output, its boundary w^T x + b = 0 and its weight vector w."""
 
     def __init__(self):
-        self.figure = Figure(figsize=(5.4, 4.2))
+        self.figure = plots.new_figure(5.4, 4.2)
         ax = self.axes = self.figure.add_subplot()
         extent = (UNIT_GRID[0], UNIT_GRID[-1], UNIT_GRID[0], UNIT_GRID[-1])
         self.image = ax.imshow(np.zeros((2, 2)), origin="lower", extent=extent,
@@ -80,6 +91,7 @@ class UnitView:
         ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="input x1", ylabel="input x2")
         ax.grid(False)
         ax.legend(loc="lower left", fontsize="small")
+        plots.freeze_layout(self.figure)
 
     def update(self, result):
         out = result.output
@@ -136,7 +148,7 @@ class ActivationView:
     """g (top row) and g' (bottom row) per activation, saturated ranges shaded, a marker at z0."""
 
     def __init__(self, names=PLOTTED_ACTIVATIONS):
-        self.figure = Figure(figsize=(9.5, 4.2))
+        self.figure = plots.new_figure(9.5, 4.2)
         axes = self.figure.subplots(2, len(names), sharex=True)
         self.markers, self.tangents = {}, {}
         z = ACTIVATION_RANGE
@@ -155,7 +167,8 @@ class ActivationView:
             top.set_ylim(g.min() - 0.5, g.max() + 0.5)
         axes[0, 0].set_ylabel("g(z)")
         axes[1, 0].set_ylabel("g'(z)")
-        self.figure.suptitle("grey: saturated, g'(z) < 0.005: almost no gradient passes back")
+        self.figure.suptitle("grey: saturated, g'(z) < 0.01: almost no gradient passes back")
+        plots.freeze_layout(self.figure)
 
     def update(self, result):
         span = np.array([-1.5, 1.5])
@@ -170,8 +183,9 @@ def activation_panel():
     """A slider for the pre-activation z0: each activation's value and slope there."""
     controls = {"z0": slider(1.0, -6.0, 6.0, 0.1, "pre-activation z")}
     return Panel(activation_at, ActivationView(), controls,
-                 question="Backpropagation multiplies by g'(z). Where does each activation "
-                          "pass (almost) no gradient back? Which one never does?")
+                 question="Backpropagation multiplies by g'(z). Drag z to -5 and to +5: which "
+                          "activations still pass a gradient back there? Which one never "
+                          "saturates on either side?")
 
 
 # --- Without a non-linearity, depth adds nothing ---------------------------------------------
@@ -226,7 +240,7 @@ class StackView:
     """The graphs of a few random networks f: R -> R."""
 
     def __init__(self, n_networks=5):
-        self.figure = Figure(figsize=(5.4, 3.6))
+        self.figure = plots.new_figure(5.4, 3.6)
         self.axes = self.figure.add_subplot()
         self.lines = [self.axes.plot([], [])[0] for _ in range(n_networks)]
         self.axes.set(xlabel="input x", ylabel="network output f(x)")
@@ -275,11 +289,12 @@ def sawtooth(x, folds=3):
     return x
 
 
+SAWTOOTH_FOLDS = 4  # 8 teeth, 16 straight pieces, in the panel and in the depth comparison
 CURVE_TARGETS = {
     "bump": lambda x: np.exp(-(((x - 0.5) / 0.12) ** 2)),
     "sine": lambda x: 0.5 + 0.5 * np.sin(4 * np.pi * x),
     "step": lambda x: (x > 0.5).astype(float),
-    "sawtooth": sawtooth,
+    "sawtooth": lambda x: sawtooth(x, SAWTOOTH_FOLDS),
 }
 
 
@@ -354,7 +369,7 @@ def fit_network(target="sine", width=16, depth=1, activation="tanh", steps=400, 
                     steps=steps, seed=seed)
     y_hat = model(x)[:, 0] if not history.diverged else np.full(len(x), np.nan)
     n = nn.count_parameters(model)
-    label = f"width {width}, depth {depth}, {activation}: {n} parameters"
+    label = f"width {width}, depth {depth}, {activation}: {n} parameters"  # a title line
     return NetworkFit(x[:, 0], y[:, 0], y_hat, history.loss, n, label, history.message)
 
 
@@ -369,10 +384,12 @@ class NetworkFitView:
         (self.fit,) = ax.plot([], [], color=style.FIT_COLOUR, label="network")
         ax.set(xlim=(0, 1), ylim=(-0.25, 1.25), xlabel="input x", ylabel="output")
         ax.legend(loc="upper right", fontsize="small")
+        ax.set_title("two lines\nfor the layout", fontsize="medium")
         self.axes = ax
         self.loss = plots.LossCurve(loss_ax, title="training loss (MSE)")
         self.loss.best.set_visible(False)
         self.loss.ax.get_legend().remove()
+        self.loss.ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -381,7 +398,7 @@ class NetworkFitView:
         self.fit.set_visible(bool(np.isfinite(result.y_hat).all()))
         self.loss.update(result.loss)
         final = f"MSE {result.loss[-1]:.2g}" if len(result.loss) else "no fit"
-        self.axes.set_title(f"{result.label}; {final}", fontsize="medium")
+        self.axes.set_title(f"{result.label}\n{final}", fontsize="medium")
 
 
 WIDTHS = [1, 2, 4, 8, 16, 32, 64, 128]
@@ -415,7 +432,7 @@ class DepthComparison:
     networks: list
 
 
-def depth_versus_width(folds=4, wide=128, steps=1500, seed=0):
+def depth_versus_width(folds=SAWTOOTH_FOLDS, wide=128, steps=1500, seed=0):
     """Deep-and-narrow against shallow-and-wide on sawtooth(x, folds).
 
     The deep network is `folding_network(folds)`: weights set by hand, 6 folds + 1 parameters,
@@ -426,12 +443,12 @@ def depth_versus_width(folds=4, wide=128, steps=1500, seed=0):
     x = np.linspace(0.0, 1.0, 400)[:, None]
     y = sawtooth(x, folds)
     deep = folding_network(folds)
-    networks = [(f"deep: {folds} layers of 2 units (set by hand)", deep)]
+    networks = [(f"deep, set by hand: {folds} layers of 2 units", deep)]
     for width in (2 * folds, wide):
         model = make_mlp(width, 1, "relu", seed=seed)
         train(model, x, y, optimizer=Adam(model.parameters(), lr=0.01), method="gd",
               steps=steps, seed=seed)
-        networks.append((f"shallow: 1 layer of {width} units (trained)", model))
+        networks.append((f"shallow, trained: 1 layer of {width} units", model))
     rows = [(label, nn.count_parameters(m), m(x)[:, 0], float(np.mean((m(x) - y) ** 2)))
             for label, m in networks]
     return DepthComparison(x[:, 0], y[:, 0], folds, rows)
@@ -444,7 +461,8 @@ def plot_depth_comparison(result):
     for ax, (label, n_params, y_hat, mse) in zip(axes, result.networks, strict=True):
         ax.plot(result.x, result.y, color=style.TRUE_COLOUR, lw=4, alpha=0.6, label="target")
         ax.plot(result.x, y_hat, color=style.FIT_COLOUR, label="network")
-        ax.set_title(f"{label}\n{n_params} parameters, MSE {mse:.1e}", fontsize="medium")
+        title = label.replace(": ", ":\n")  # two short lines fit the projector style too
+        ax.set_title(f"{title}\n{n_params} parameters, MSE {mse:.1e}", fontsize="medium")
         ax.set_xlabel("input x")
     figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
     return figure
@@ -529,9 +547,10 @@ class MazeFitView:
                            clim=error_clim)
         self.mlp_error = plots.ValueHeatmap(axes[1, 2], maze, 0 * values, "MLP: error",
                                             symmetric=True, clim=error_clim)
-        self.loss = plots.LossCurve(axes[0, 3], title="MLP training loss (MSE)")
+        self.loss = plots.LossCurve(axes[0, 3], title="MLP loss (MSE)")
         self.loss.best.set_visible(False)
         self.loss.ax.get_legend().remove()
+        self.loss.ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
         self._init_rmse(axes[1, 0], baseline)
         self._init_named(axes[1, 3], baseline)
         plots.freeze_layout(self.figure)
@@ -546,15 +565,16 @@ class MazeFitView:
         for k, (label, v, colour) in enumerate(series):
             bars = ax.bar(x + (k - 1) * 0.27, v[self.named_idx], 0.27, color=colour, label=label)
         self.named_bars = bars  # the MLP's, updated in place
-        ax.set_xticks(x, names)
+        ax.set_xticks(x, [f"{n}*" if i not in maze_setting().visited else n
+                          for n, i in zip(names, self.named_idx, strict=True)])
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_ylim(1.35 * self.values.min(), 0)
-        ax.set_title("values at s1..s4 (s2, s4 unvisited)", fontsize="medium")
-        ax.legend(loc="lower left", fontsize="x-small")
+        ax.set_ylim(1.25 * self.values.min(), 0)
+        ax.set_title("values (*: unvisited)", fontsize="medium")
+        self.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
 
     def _init_rmse(self, ax, baseline):
         names = [name.replace("linear, ", "") + "\n(linear)" for name in LINEAR_BASELINES]
-        colours = [style.TRUE_COLOUR] * len(names) + [style.FIT_COLOUR]
+        colours = [style.DATA_COLOUR] * len(names) + [style.FIT_COLOUR]
         self.rmse_bars = ax.barh(range(len(names) + 1), np.ones(len(names) + 1), color=colours)
         ax.set_yticks(range(len(names) + 1), names + ["coordinates\n(MLP)"], fontsize="small")
         ax.invert_yaxis()
@@ -575,8 +595,11 @@ class MazeFitView:
             text.set_x(shown)
             text.set_text(f" {value:.2f}")
         self.rmse_bars[0].axes.set_xlim(0, 1.25 * max(np.nan_to_num(rmse)))
-        for bar, value in zip(self.named_bars, result.estimate[self.named_idx], strict=True):
-            bar.set_height(value if np.isfinite(value) else 0.0)
+        named = np.nan_to_num(result.estimate[self.named_idx])
+        for bar, value in zip(self.named_bars, named, strict=True):
+            bar.set_height(value)
+        low = min(1.25 * self.values.min(), 1.1 * named.min())
+        self.named_bars[0].axes.set_ylim(low, max(0.0, 1.1 * named.max()))
 
 
 def maze_mlp_panel():
@@ -586,11 +609,12 @@ def maze_mlp_panel():
                 "activation": dropdown(["tanh", "relu", "sigmoid", "identity"], "tanh",
                                        "activation g"),
                 "steps": slider(2000, 100, 5000, 100, "steps"),
-                "lr": slider(0.01, 1e-4, 1.0, description="learning rate", log=True)}
+                "lr": slider(0.01, 1e-4, 0.3, description="learning rate", log=True)}
     return Panel(fit_maze_mlp, MazeFitView(), controls, button="Train",
                  question="s2 and s4 were never visited. Will the MLP's values there be closer "
-                          "to the truth than the polynomial's? Look at the column between two "
-                          "walls: can any model that only sees (row, col) know a wall is there?")
+                          "to the truth than the polynomial's? Look at s4's column, next to the "
+                          "right-hand wall: can any model that sees only (row, col) know the "
+                          "wall is there?")
 
 
 PANELS = {"neural_unit": neural_unit_panel, "activations": activation_panel,

@@ -45,6 +45,12 @@ def test_unit_with_zero_weights_is_constant_and_says_so():
     assert np.isnan(result.boundary).all()
 
 
+def test_unit_says_when_its_boundary_is_outside_the_plotted_square():
+    assert "outside the square" in ff.neural_unit(1.0, 0.5, b=5.0).note
+    assert "distance |b| / |w| = 4.5" in ff.neural_unit(1.0, 0.0, b=-4.5).note
+    assert ff.neural_unit(1.0, 0.5, b=2.0).note == ""
+
+
 def test_unknown_activation_names_the_choices():
     with pytest.raises(ValueError, match="activation must be one of .*relu"):
         ff.neural_unit(activation="softmax")
@@ -69,6 +75,10 @@ def test_activation_at_reports_values_and_slopes():
     assert far.slopes["relu"] == 0.0  # a dead ReLU passes nothing back
     assert far.slopes["leaky_relu"] == pytest.approx(0.01)  # the leak keeps a little
     assert far.slopes["tanh"] < ff.SATURATED and far.slopes["sigmoid"] < ff.SATURATED
+    for z in (-5.0, 5.0):  # the notebook asks students to look at +-5
+        at = ff.activation_at(z)
+        assert at.slopes["tanh"] < ff.SATURATED and at.slopes["sigmoid"] < ff.SATURATED
+        assert at.slopes["leaky_relu"] >= ff.SATURATED  # never shaded grey
 
 
 # --- without a non-linearity, depth adds nothing -----------------------------------------------
@@ -151,6 +161,12 @@ def test_folding_network_computes_the_sawtooth_exactly_with_6k_plus_1_parameters
     assert nn.count_parameters(model) == 6 * folds + 1
 
 
+def test_panel_and_depth_comparison_use_the_same_sawtooth():
+    x, y = ff.curve_data("sawtooth")
+    np.testing.assert_array_equal(y, ff.sawtooth(x, ff.SAWTOOTH_FOLDS))
+    assert ff.depth_versus_width().folds == ff.SAWTOOTH_FOLDS == 4
+
+
 def test_deep_network_beats_shallow_one_with_equal_parameters():
     result = ff.depth_versus_width(folds=4)
     (_, deep_n, _, deep_mse), (_, shallow_n, _, shallow_mse), (_, wide_n, _, wide_mse) = \
@@ -194,6 +210,8 @@ def test_neural_unit_panel_at_every_extreme():
         assert _image_is_png(panel)
         if panel.settings["w1"] == panel.settings["w2"] == 0:
             assert "ignores" in message
+        if name == "b" and abs(value) == 5.0:
+            assert "outside the square" in message
     panel.set(w1=0.0, w2=0.0)
     assert "ignores its input" in panel.message_text
     low, high = panel.view.image.get_clim()
@@ -249,3 +267,5 @@ def test_maze_mlp_panel_at_every_extreme():
         bar_heights = [bar.get_height() for bar in panel.view.named_bars]
         np.testing.assert_allclose(bar_heights, np.nan_to_num(
             result.estimate[panel.view.named_idx]))
+        low, high = panel.view.named_bars[0].axes.get_ylim()
+        assert low <= min(bar_heights) and max(bar_heights) <= high  # no bar is cut off
