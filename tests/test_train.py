@@ -113,10 +113,12 @@ def test_callback_sees_the_growing_history():
     assert seen == [(10, 10), (20, 20), (25, 25)]
 
 
-def test_train_is_fast_enough_for_a_slider():
+def test_history_seconds_are_cumulative_training_time():
+    # speed itself is measured by `make bench`, not by a timed test that fails on a busy machine
     x, y = sine_data()
     history = train(mlp(), x, y, lr=0.1, method="minibatch", steps=300)
-    assert history.seconds[-1] < 0.1  # a few hundred steps of a 1-32-1 net: well under 100 ms
+    assert history.seconds.shape == (300,)
+    assert (np.diff(history.seconds) >= 0).all() and history.seconds[0] > 0
 
 
 def test_train_rejects_bad_settings():
