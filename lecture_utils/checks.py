@@ -113,6 +113,9 @@ def check_polynomial_features(polynomial_features_fn):
         raise _Failed(Verdict(False, f"expected shape (N, D) = {expected.shape}, got {got.shape}: "
                                      "one row per input, one column per power (transpose it)"))
     _diagnose(got, expected, "x(s) for degree 3", mistakes=[
+        (expected[:, ::-1], "the columns are in reverse order (x^3 first, the bias last): "
+                            "np.vander puts the highest power first unless you ask for "
+                            "np.vander(x, degree + 1, increasing=True)"),
         (expected[:, 1:], f"expected shape (N, D) = {expected.shape}, got {expected[:, 1:].shape}: "
                           "the bias column x^0 = 1 is missing"),
         (expected[:, :-1], f"expected shape (N, D) = {expected.shape}, got "
@@ -126,27 +129,63 @@ def check_polynomial_features(polynomial_features_fn):
     return f"shape {expected.shape}: the bias column, then x, x^2, x^3"
 
 
+TRANSPOSE_HINT = "the gradient has one entry per feature: X.T @ (y - X theta), shape (D,)"
+
+
+def _uses_x_instead_of_x_transposed(gradient_step_fn):
+    """Whether the step computes X @ (y - X theta), which only runs when X is square."""
+    rng = np.random.default_rng(1)
+    X, y, theta, lr = rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=3), 0.1
+    try:
+        got = np.asarray(gradient_step_fn(theta.copy(), X.copy(), y.copy(), lr), dtype=float)
+    except Exception:  # any crash: not this mistake
+        return False
+    step = lr * X @ (y - X @ theta)  # with every scale a student might use: 2/N, 1/N, 2, 1
+    return got.shape == (3,) and any(np.allclose(got, theta + c * step) for c in (2 / 3, 1 / 3,
+                                                                                  2, 1))
+
+
 @_checker
 def check_gradient_step(gradient_step_fn):
     """Check `gradient_step(theta, X, y, lr)`: one step of gradient descent on the MSE."""
     rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(6, 3)), rng.normal(size=6)
+    X, y = rng.normal(size=(7, 3)), rng.normal(size=7)  # N = 7 examples, D = 3 features
     theta, lr = np.array([0.5, -1.0, 2.0]), 0.1
-    got = _attempt(gradient_step_fn, theta.copy(), X.copy(), y.copy(), lr)
+    given = theta.copy()
+    try:
+        got = _attempt(gradient_step_fn, given, X.copy(), y.copy(), lr)
+    except _Failed as failure:
+        shapes = any(word in failure.verdict.message for word in ("matmul", "shape", "align"))
+        if failure.verdict.passed is False and (shapes or
+                                                 _uses_x_instead_of_x_transposed(gradient_step_fn)):
+            raise _Failed(Verdict(False, f"{TRANSPOSE_HINT}, here (3,); X @ (y - X theta) "
+                                         f"fails because X is (N, D) = (7, 3) "
+                                         f"[{failure.verdict.message}]")) from None
+        raise
+    if not np.array_equal(given, theta):
+        raise _Failed(Verdict(False, "your gradient_step changed theta in place (theta -= ... "
+                                     "changes the caller's array too); return a new array: "
+                                     "theta - lr * gradient"))
     expected = gradient_step(theta, X, y, lr)
     gradient = (theta - expected) / lr  # the true gradient -(2/N) X^T (y - X theta)
-    n = len(y)
+    n, d = X.shape
     if np.shape(got) in ((3, 1), (1, 3)):
         raise _Failed(Verdict(False, f"the new theta should have shape (D,) = (3,), got "
                                      f"{np.shape(got)}: flatten it or avoid column vectors"))
+    if np.shape(got) == (n,):
+        raise _Failed(Verdict(False, f"the new theta should have shape (D,) = (3,), got (N,) = "
+                                     f"({n},): {TRANSPOSE_HINT}"))
     _diagnose(got, expected, "the new theta", mistakes=[
-        (theta + lr * gradient, "sign error: gradient DEScent subtracts lr * gradient, and the "
-                                "gradient of the MSE is -(2/N) X^T (y - X theta)"),
+        (theta + lr * gradient, "sign error: gradient descent subtracts lr * gradient (it walks "
+                                "downhill), and the gradient of the MSE is "
+                                "-(2/N) X^T (y - X theta)"),
         (theta - lr * gradient / 2, "the step is half as long as it should be: you forgot the "
                                     "factor 2 from differentiating the square"),
         (theta - lr * gradient * n, "the step is N times too long: you forgot to divide by N "
                                     "(the loss is a mean, not a sum)"),
         (theta - lr * gradient * n / 2, "you forgot both the 2 and the 1/N of the MSE gradient"),
+        (theta - lr * gradient * n / d, "you divided by D, the number of features (X.shape[1]); "
+                                        "the mean is over the N examples: len(y) or X.shape[0]"),
         (gradient, "you returned the gradient; return the new parameters theta - lr * gradient"),
         (theta - gradient, "the learning rate is missing: theta - lr * gradient"),
     ])

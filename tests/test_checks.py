@@ -45,6 +45,8 @@ def powers(x, first, last):
     (lambda x, d: powers(x, 0, d + 1).tolist(), "should be a numpy array, got list"),
     (lambda x, d: powers(x, 0, max(d, 1) + 1), r"degree 0 .*should have shape \(5, 1\)"),
     (lambda x, d: 1 / 0, "raised ZeroDivisionError"),
+    (lambda x, d: np.vander(x, d + 1),
+     r"reverse order .*np.vander\(x, degree \+ 1, increasing=True\)"),
 ])
 def test_polynomial_features_checker_names_the_mistake(student, message):
     verdict = check_polynomial_features(student)
@@ -66,11 +68,33 @@ def step(theta, X, y, lr, sign=1.0, factor=2.0, mean=True):
     (lambda t, X, y, lr: step(t, X, y, 1.0), "learning rate is missing"),
     (lambda t, X, y, lr: step(t, X, y, lr)[:, None], r"shape \(D,\) = \(3,\), got \(3, 1\)"),
     (lambda t, X, y, lr: step(t, X, y, lr) + 1.0, r"entry \[0\] should be"),
+    (lambda t, X, y, lr: step(t, X, y, lr, factor=2.0 * len(y) / X.shape[1]),
+     r"you divided by D, the number of features .*len\(y\) or X.shape\[0\]"),
+    (lambda t, X, y, lr: t + lr * 2 / len(y) * X @ (y - X @ t),
+     r"^the gradient has one entry per feature: X.T @ \(y - X theta\), shape \(D,\)"),
+    (lambda t, X, y, lr: t + lr * 2 / len(y) * np.dot(X, y - X @ t),  # crashes in np.dot
+     r"^the gradient has one entry per feature: X.T @ \(y - X theta\), shape \(D,\)"),
 ])
 def test_gradient_step_checker_names_the_mistake(student, message):
     verdict = check_gradient_step(student)
     assert verdict.passed is False
     assert re.search(message, verdict.message), verdict.message
+
+
+def step_in_place(theta, X, y, lr):
+    theta -= lr * -2 / len(y) * X.T @ (y - X @ theta)  # right numbers, but the caller's array
+    return theta
+
+
+def test_gradient_step_checker_asks_for_a_new_array_not_theta_changed_in_place():
+    verdict = check_gradient_step(step_in_place)
+    assert verdict.passed is False
+    assert re.search(r"changed theta in place .*return a new array", verdict.message)
+
+
+def test_gradient_step_checker_text_has_no_shouting():
+    sign_error = check_gradient_step(lambda t, X, y, lr: step(t, X, y, lr, sign=-1))
+    assert "gradient descent subtracts lr * gradient" in sign_error.message
 
 
 def test_a_verdict_prints_as_one_line():
