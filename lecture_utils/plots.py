@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patheffects import withStroke
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .maze import value_grid
@@ -53,13 +54,64 @@ def _cmap_with_walls(name):
     return mpl.colormaps[name].with_extremes(bad=WALL_COLOUR)  # masked cells (walls): dark grey
 
 
+class CellLabel(Text):
+    """Text on one maze cell whose font shrinks, when drawn, until it fits inside the cell.
+
+    The largest size is the style's font size; on small maps (or large projector fonts)
+    neighbouring labels such as s1 and s2 would otherwise run together.
+    """
+
+    FILL = 0.75  # widest share of a cell the text may take (leaves a gap to the neighbour)
+
+    def __init__(self, x, y, text, **kwargs):
+        super().__init__(x, y, text, **kwargs)
+        self.largest_size = self.get_fontsize()
+        self._fitted = (None, self.largest_size)  # (what it was measured for, fitted size)
+
+    def fitted_size(self, renderer=None):
+        """The font size (points) at which the text fits its cell on the axes as drawn now."""
+        renderer = renderer or self.figure._get_renderer()
+        corners = self.axes.transData.transform([(0, 0), (1, 1)])
+        cell = np.abs(corners[1] - corners[0]).min()  # pixels per cell
+        key = (round(cell, 3), self.get_text(), self.largest_size, renderer.points_to_pixels(1))
+        if key != self._fitted[0]:  # measuring text is slow: only when the cell or text changed
+            self._fitted = (key, self._measure_fitted_size(renderer, cell))
+        return self._fitted[1]
+
+    def _measure_fitted_size(self, renderer, cell):
+        largest = self.get_fontproperties().copy()
+        largest.set_size(self.largest_size)  # measured at the largest size: the same every draw
+        width, height, _ = renderer.get_text_width_height_descent(self.get_text(), largest,
+                                                                  ismath=False)
+        if width <= 0 or height <= 0:
+            return self.largest_size
+        return min(self.largest_size, self.largest_size * self.FILL * cell / width,
+                   self.largest_size * cell / height)
+
+    def draw(self, renderer):
+        if self.get_visible() and self.axes is not None:
+            size = self.fitted_size(renderer)
+            if abs(size - self.get_fontsize()) > 0.01 * size:  # set only on change: no stale loop
+                self.set_fontsize(size)
+        super().draw(renderer)
+
+
 def label_cells(ax, maze, start=False):
-    """Write G and s1..s4 (and S if `start`) on their cells; return the Text artists."""
+    """Write G and s1..s4 (and S if `start`) on their cells; return the Text artists.
+
+    Each label's font shrinks to fit its cell (CellLabel), however large the style's fonts.
+    """
     labels = dict(maze.named_states, G=maze.goal)
     if start:
         labels["S"] = maze.start_states[0]
-    return [ax.text(c, r, name, ha="center", va="center", color="white", fontweight="bold",
-                    path_effects=_OUTLINE) for name, (r, c) in labels.items()]
+    texts = []
+    for name, (r, c) in labels.items():
+        text = CellLabel(c, r, name, ha="center", va="center", color="white",
+                         fontweight="bold", path_effects=_OUTLINE, clip_on=True)
+        ax.add_artist(text)
+        text.set_clip_path(ax.patch)
+        texts.append(text)
+    return texts
 
 
 class ValueHeatmap:
@@ -130,7 +182,14 @@ class ValueComparison:
 
 
 class LossCurve:
-    """Training loss per step on a log scale, with an optional dashed line for the best loss."""
+    """Training loss per step on a log scale, with an optional dashed line for the best loss.
+
+    The y range spans at least two decades (two labelled ticks to read values from), and the
+    legend moves to where the curve leaves room.
+    """
+
+    LEGEND_PLACES = ("upper right", "center right", "lower right", "lower left",
+                     "upper left", "center left")
 
     def __init__(self, ax, title="training loss (MSE)"):
         self.ax = ax
@@ -141,7 +200,8 @@ class LossCurve:
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # steps are whole numbers
         ax.set_xlabel("step")
         ax.set_title(title)
-        ax.legend(loc="upper right", fontsize="small")
+        self.legend_place = "upper right"
+        ax.legend(loc=self.legend_place, fontsize="small")
 
     def update(self, losses, best=None):
         """Show `losses` (T,) for steps 0..T-1; `best` is the lowest loss any parameters reach."""
@@ -155,9 +215,65 @@ class LossCurve:
         self.best.set_visible(best is not None)
         low, high = (shown.min(), shown.max()) if shown.size else (0.1, 1.0)
         low = max(low, floor)
-        self.ax.set_ylim(low / 2, high * 2 if high > low else low * 10)
+        low, high = low / 2, (high * 2 if high > low else low * 10)
+        missing = 2.0 - np.log10(high / low)  # decades short of two labelled ticks
+        if missing > 0:
+            low, high = low / 10 ** (missing / 2), high * 10 ** (missing / 2)
+        self.ax.set_ylim(low, high)
         self.ax.set_xlim(0, max(len(losses) - 1, 1))
+        self._place_legend()
         return self
+
+    def _place_legend(self, margin=0.04):
+        """Put the legend where neither the loss curve nor the dashed line runs.
+
+        Tries the corners and side centres in the order of LEGEND_PLACES; if every one is
+        crossed, raises the top of the y range until the upper right is free.
+        """
+        legend = self.ax.get_legend()
+        if legend is None:  # a view may remove it
+            return
+        box, axes_box = legend.get_window_extent(), self.ax.bbox
+        pad = legend.borderaxespad * legend.prop.get_size_in_points() * self.ax.figure.dpi / 72
+        width = (box.width + pad) / axes_box.width + margin  # fractions of the axes
+        height = (box.height + pad) / axes_box.height + margin
+        x, y = self._curve_in_axes_fractions()
+        if self.best.get_visible():
+            level = self._fraction_of_height(self.best.get_ydata()[0])
+            x, y = np.append(x, np.linspace(0, 1, 50)), np.append(y, np.full(50, level))
+        place = None
+        for candidate in self.LEGEND_PLACES:
+            vertical, horizontal = candidate.split()
+            in_x = x >= 1 - width if horizontal == "right" else x <= width
+            low = {"upper": 1 - height, "center": 0.5 - height / 2, "lower": 0.0}[vertical]
+            if not np.any(in_x & (y >= low) & (y <= low + height)):
+                place = candidate
+                break
+        if place is None:  # no free place: make room above the curve's right end
+            top = y[x >= 1 - width].max(initial=0.0)
+            log_low, log_high = np.log10(self.ax.get_ylim())
+            span = (log_high - log_low) * max(top, 0.5) / (1 - height)
+            self.ax.set_ylim(10 ** log_low, 10 ** (log_low + span))
+            place = "upper right"
+        if place != self.legend_place:
+            legend.set_loc(place)
+            self.legend_place = place
+
+    def _fraction_of_height(self, values):
+        low, high = np.log10(self.ax.get_ylim())
+        return (np.log10(np.maximum(values, 1e-300)) - low) / (high - low)
+
+    def _curve_in_axes_fractions(self, samples=200):
+        """The drawn loss curve, densely sampled, as (x, y) fractions of the axes (log y)."""
+        steps, losses = self.line.get_data()
+        keep = np.isfinite(losses) & (np.asarray(losses) > 0)
+        steps, losses = np.asarray(steps, dtype=float)[keep], np.asarray(losses)[keep]
+        if steps.size == 0:
+            return np.zeros(0), np.zeros(0)
+        x_low, x_high = self.ax.get_xlim()
+        x = np.linspace(steps[0], steps[-1], samples)
+        y = np.interp(x, steps, np.log10(losses))
+        return (x - x_low) / (x_high - x_low), self._fraction_of_height(10.0 ** y)
 
 
 class NamedEstimates:
@@ -174,7 +290,8 @@ class NamedEstimates:
         ax.set_xticks(x, self.names)
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_title("values at s1..s4")
-        ax.legend(loc="lower left", fontsize="small")
+        # values are negative, so bars hang down from 0; s4 (right) hangs least: room below it
+        ax.legend(loc="lower right", fontsize="small")
         self.update(v_hat)
 
     def update(self, v_hat, v_true=None):
@@ -189,7 +306,8 @@ class NamedEstimates:
             bar.set_visible(bool(np.isfinite(h)))
         heights = np.concatenate([self.v_true, estimate[np.isfinite(estimate)], [0.0]])
         span = max(heights.max() - heights.min(), 1.0)
-        self.ax.set_ylim(heights.min() - 0.35 * span, max(heights.max(), 0) + 0.1 * span)
+        low = heights.min() - 0.5 * span  # room for the legend below the bars
+        self.ax.set_ylim(low, max(heights.max(), 0) + 0.1 * span)
         return self
 
 

@@ -13,6 +13,7 @@ from lecture_utils.plots import (
     new_figure,
     plot_maze,
 )
+from lecture_utils.style import set_style
 from lecture_utils.widgets import render_png
 
 
@@ -85,3 +86,79 @@ def test_freeze_layout_keeps_axes_in_place_for_later_renders(setting):
     before = ax.get_position().bounds
     render_png(figure)
     assert ax.get_position().bounds == before
+
+
+@pytest.fixture
+def projector_style():
+    set_style("projector")  # the largest fonts: where labels and legends collide first
+    yield
+    set_style("default")
+
+
+def test_cell_labels_shrink_to_fit_their_own_cell_in_projector_style(setting, projector_style):
+    figure = new_figure(3.0, 2.6)  # a small map: about 25 pixels per cell
+    heatmap = ValueHeatmap(figure.add_subplot(), setting.maze, setting.values, "V")
+    render_png(figure)
+    corners = heatmap.ax.transData.transform([(0, 0), (1, 1)])
+    cell = np.abs(corners[1] - corners[0]).min()
+    boxes = [text.get_window_extent() for text in heatmap.labels]
+    assert all(box.width <= cell for box in boxes)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])  # s1 | s2
+    sizes = [text.get_fontsize() for text in heatmap.labels]
+    assert max(sizes[:4]) < 16  # s1..s4 shrank below the projector's font size
+    render_png(figure)
+    assert [text.get_fontsize() for text in heatmap.labels] == sizes  # and stay put
+    assert not figure.stale
+
+
+def test_cell_labels_keep_the_style_font_size_when_cells_are_large(setting):
+    figure = new_figure(8, 8)
+    heatmap = ValueHeatmap(figure.add_subplot(), setting.maze, setting.values, colorbar=False)
+    render_png(figure)
+    assert [text.get_fontsize() for text in heatmap.labels] == [10.0] * 5
+
+
+def points_of(line):
+    """The drawn line in pixels, densely sampled between its vertices."""
+    xy = line.get_transform().transform(np.column_stack(line.get_data()))
+    t = np.linspace(0, len(xy) - 1, 400)
+    return np.column_stack([np.interp(t, np.arange(len(xy)), xy[:, k]) for k in (0, 1)])
+
+
+@pytest.mark.parametrize("losses, best", [
+    (100.0 * 1e3 ** np.arange(4), 0.01),  # diverging: rises to the upper right
+    (3.0 + 100.0 * 0.9 ** np.arange(201), 1e-12),  # stuck high above the best loss
+    (100.0 * 0.95 ** np.arange(201), 1e-3),  # the usual decay
+])
+def test_loss_curve_legend_leaves_the_curve_and_the_best_loss_visible(losses, best,
+                                                                      projector_style):
+    figure = new_figure(5.2, 2.8)
+    curve = LossCurve(figure.add_subplot())
+    freeze_layout(figure)  # as a panel view does, before its updates
+    curve.update(losses, best=best)
+    render_png(figure)
+    box = curve.ax.get_legend().get_window_extent()
+    for line in (curve.line, curve.best):
+        inside = [box.contains(x, y) for x, y in points_of(line)]
+        assert not any(inside), f"the legend covers the {line.get_label()} line"
+
+
+def test_loss_curve_spans_two_decades_so_two_ticks_are_labelled():
+    figure = new_figure(4, 3)
+    curve = LossCurve(figure.add_subplot())
+    curve.update([1.0, 0.9, 0.85], best=0.8)
+    low, high = curve.ax.get_ylim()
+    assert high / low >= 100 * (1 - 1e-9)
+    render_png(figure)
+    labelled = [t for t in curve.ax.get_yticklabels() if t.get_text() and
+                low <= t.get_position()[1] <= high]
+    assert len(labelled) >= 2
+
+
+def test_named_estimates_legend_covers_no_bar(setting, projector_style):
+    figure = new_figure(5, 3)
+    bars = NamedEstimates(figure.add_subplot(), setting.maze, setting.values, setting.values)
+    render_png(figure)
+    legend = bars.ax.get_legend().get_window_extent()
+    for bar in [*bars.truth, *bars.bars]:
+        assert not legend.overlaps(bar.get_window_extent()), "the legend hides a bar"
