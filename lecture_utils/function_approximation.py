@@ -28,6 +28,7 @@ from .widgets import Panel, dropdown, slider
 GAMMA = 0.95
 EXPERIENCE_SEED = 1  # three trajectories from this seed visit s1, s3 and not s2, s4
 GO_STATES = 1e170  # approximate number of states of Go (slides)
+MAX_SIZE, MAX_AGENTS = 60, 60  # slider ranges of the table-size panel: 51 agents reach Go
 DIVERGED = 1e6  # a loss this many times its starting value means gradient descent diverged
 
 
@@ -121,7 +122,7 @@ class TabularView:
         self.maps.update(result.table, visited=result.visited)
         self.bars.update(result.table)
         n = len(result.visited)
-        self.maps.estimate.ax.set_title(f"table ({n} of {len(result.table)} states visited)")
+        self.maps.estimate.ax.set_title(f"table ({n} of {len(result.table)} visited)")
 
 
 def tabular_panel():
@@ -155,8 +156,15 @@ class TableSizeResult:
     goal: tuple = (0, 0)
     note: str = ""
 
+    @property
+    def entries_text(self):
+        """The number of entries: the exact integer below a million, a power of ten above."""
+        if self.log10_entries < 6:
+            return f"{self.n_states ** self.n_agents:,}"
+        return f"$10^{{{self.log10_entries:.1f}}}$"
 
-def table_size(size=7, n_agents=1, max_size=60):
+
+def table_size(size=7, n_agents=1, max_size=MAX_SIZE):
     """A table over joint states has n_states ** n_agents entries (agents may share cells)."""
     if n_agents < 1:
         raise ValueError(f"n_agents must be at least 1, got {n_agents}")
@@ -180,19 +188,23 @@ class TableSizeView:
         self.ax_maze, self.ax = self.figure.subplots(1, 2, width_ratios=[1, 1.8])
         self.walls = self.ax_maze.imshow(result.walls, cmap=MAZE_CMAP, vmin=0, vmax=1,
                                          interpolation="nearest")
-        self.goal = self.ax_maze.scatter([0], [0], marker="*", s=80, color=DATA_COLOUR)
+        self.goal = self.ax_maze.scatter([0], [0], marker="*", s=80, color=DATA_COLOUR,
+                                         edgecolors="black", linewidths=0.5, zorder=3,
+                                         clip_on=False)  # in the corner of a large maze
         self.ax_maze.set_axis_off()
         (self.curve,) = self.ax.plot([], [], color=FIT_COLOUR, label="table entries")
-        (self.marker,) = self.ax.plot([], [], "o", color=ERROR_COLOUR)
-        self.ax.axhline(GO_STATES, color=TRUE_COLOUR, linestyle="--")
-        self.ax.text(5.5, GO_STATES / 1e12, "Go: about $10^{170}$ states", color="black")
-        self.ax.axhline(1e80, color=TRUE_COLOUR, linestyle="-.")
-        self.ax.text(5.5, 1e80 * 1e5, "atoms in the observable universe: about $10^{80}$")
-        self.ax.axhline(2e9, color=TRUE_COLOUR, linestyle=":")
-        self.ax.text(5.5, 2e9 * 1e5, "16 GB of float64 numbers", color="black")
+        (self.marker,) = self.ax.plot([], [], "o", color=ERROR_COLOUR, clip_on=False)
+        # reference lines, labelled just above; a pale box keeps a label readable over the curve
+        box = {"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1}
+        for level, style, label in [(GO_STATES, "--", "Go: about $10^{170}$ states"),
+                                    (1e80, "-.", "atoms in the universe: about $10^{80}$"),
+                                    (2e9, ":", "16 GB of float64 numbers")]:
+            self.ax.axhline(level, color=TRUE_COLOUR, linestyle=style)
+            self.ax.text(5.5, level * 1e4, label, color="black", va="bottom", bbox=box, zorder=3)
         self.ax.set_yscale("log")
-        self.ax.set_ylim(1, 1e185)
-        self.ax.set_yticks([10.0 ** k for k in range(0, 181, 30)])
+        top = table_size(MAX_SIZE, MAX_AGENTS).log10_entries  # the largest table the panel shows
+        self.ax.set_ylim(1, 10.0 ** (top + 10))
+        self.ax.set_yticks([10.0 ** k for k in range(0, int(top) + 1, 50)])
         self.ax.set_xlabel("maze side length (cells)")
         self.ax.set_ylabel("entries in the value table")
         self.update(result)
@@ -202,18 +214,18 @@ class TableSizeView:
         self.walls.set_data(result.walls)
         self.walls.set_extent((-0.5, result.size - 0.5, result.size - 0.5, -0.5))
         self.goal.set_offsets([[result.goal[1], result.goal[0]]])
-        self.ax_maze.set_title(f"{result.size}x{result.size} maze: {result.n_states} states")
+        self.ax_maze.set_title(f"{result.size}x{result.size} maze\n{result.n_states} states")
         self.curve.set_data(result.sizes, 10.0 ** result.log10_curve)
         self.marker.set_data([result.size], [10.0 ** result.log10_entries])
         self.ax.set_xlim(result.sizes[0], result.sizes[-1])
         agents = "1 agent" if result.n_agents == 1 else f"{result.n_agents} agents"
-        self.ax.set_title(f"{agents}: $10^{{{result.log10_entries:.1f}}}$ table entries")
+        self.ax.set_title(f"{agents}: {result.entries_text} table entries")
 
 
 def table_size_panel():
     """Sliders for the maze size and the number of agents; the table size against Go's."""
-    controls = {"size": slider(7, 5, 60, description="maze side"),
-                "n_agents": slider(1, 1, 20, description="agents")}
+    controls = {"size": slider(7, 5, MAX_SIZE, description="maze side"),
+                "n_agents": slider(1, 1, MAX_AGENTS, description="agents")}
     return Panel(table_size, TableSizeView(), controls,
                  question="How many agents in a 60x60 maze until the joint table is as big as "
                           "Go's? Guess before you drag.")
@@ -325,6 +337,11 @@ class LinearFitView:
         self.bars.update(result.estimate)
 
 
+LINEAR_FIT_QUESTION = (
+    "With one-hot features, what will the estimate be at s2 and s4, which were never trained "
+    "on? Guess, then try one-hot, polynomial, and RBF of width 0.3 and 1.5: which feature map "
+    "gives s2 and s4 a good value? Finally push the learning rate up: what does the loss do?")
+
 FEATURE_OPTIONS = [("one-hot (a table)", "one_hot"), ("coordinates", "coordinates"),
                    ("polynomial", "polynomial"), ("radial basis functions", "rbf")]
 
@@ -342,10 +359,19 @@ def linear_fit_panel(**defaults):
         "train_on": dropdown([("visited states", "visited"), ("all states", "all")],
                              settings["train_on"], "train on"),
     }
+    enable_feature_settings(controls)
+    controls["features"].observe(lambda _: enable_feature_settings(controls), names="value")
     return Panel(fit_linear, LinearFitView(fit_linear(**settings)), controls,
-                 question="With one-hot features, what will the estimate be at s2 and s4? "
-                          "Which feature map gives them a good value? What does the loss do "
-                          "when the learning rate is too large?")
+                 question=LINEAR_FIT_QUESTION)
+
+
+FEATURE_SETTINGS = {"degree": "polynomial", "rbf_width": "rbf"}  # the one map each slider changes
+
+
+def enable_feature_settings(controls):
+    """Disable the degree and RBF-width sliders unless the chosen feature map uses them."""
+    for name, kind in FEATURE_SETTINGS.items():
+        controls[name].disabled = controls["features"].value != kind
 
 
 # --- (c) Linear in the parameters, not in the inputs ------------------------------------------
@@ -420,8 +446,9 @@ class CurveFitView:
         self.fit.set_ydata(result.fit)
         d = len(result.theta) - 1
         raw_text, fit_text = self.legend.get_texts()
-        raw_text.set_text(f"features [1, x]: RMSE {result.raw_rmse:.2f}")
-        fit_text.set_text(f"features [1, x, ..., x^{d}]: RMSE {result.rmse:.2f}")
+        raw_text.set_text(f"features $[1, x]$: RMSE {result.raw_rmse:.2f}")
+        powers = "[1, x]" if d == 1 else f"[1, x, \\dots, x^{{{d}}}]"
+        fit_text.set_text(f"features ${powers}$: RMSE {result.rmse:.2f}")
         for k, bar in enumerate(self.bars):
             bar.set_height(result.theta[k] if k <= d else 0.0)
         self.ax_theta.set_ylim(min(result.theta.min(), 0) * 1.15 - 0.5,
@@ -465,9 +492,8 @@ def feature_failure_figure(cases=FAILURE_CASES):
         rmse = np.sqrt(np.mean(error ** 2))
         name = kind + "".join(f", {key.split('_')[-1]} {v}" for key, v in kw.items())
         n_params = scaled_features(kind, **kw).shape[1]
-        ValueHeatmap(ax, setting.maze, error, f"{name}: {n_params} parameters\nRMSE {rmse:.2f}",
-                     symmetric=True,
-                     clim=(-top, top), colorbar=k == len(cases) - 1)
+        ValueHeatmap(ax, setting.maze, error, f"{name}\nD = {n_params}, RMSE {rmse:.2f}",
+                     symmetric=True, clim=(-top, top), colorbar=k == len(cases) - 1)
     return figure
 
 

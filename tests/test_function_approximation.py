@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from lecture_utils import function_approximation as fa
-from lecture_utils.widgets import control_extremes
+from lecture_utils.style import set_style
+from lecture_utils.widgets import control_extremes, render_png
 
 PNG = b"\x89PNG"
 
@@ -63,6 +64,32 @@ def test_table_size_counts_joint_states_of_all_agents():
     assert "16 GB" in crowd.note and one.note == ""
     with pytest.raises(ValueError, match="n_agents must be at least 1"):
         fa.table_size(7, 0)
+
+
+def test_the_agents_slider_reaches_go_in_a_60x60_maze():
+    controls = fa.table_size_panel().controls
+    size, agents = controls["size"].max, controls["n_agents"].max
+    assert size == 60 and fa.table_size(size, agents).log10_entries >= np.log10(fa.GO_STATES)
+    needed = next(n for n in range(1, agents + 1) if fa.table_size(60, n).log10_entries >= 170)
+    assert needed == 51  # the answer to the panel's question lies on the slider
+
+
+@pytest.mark.parametrize("n_agents, title", [(1, "1 agent: 37 table entries"),
+                                             (3, "3 agents: 50,653 table entries"),
+                                             (4, "4 agents: $10^{6.3}$ table entries")])
+def test_table_size_title_gives_exact_counts_below_a_million(n_agents, title):
+    view = fa.TableSizeView()
+    view.update(fa.table_size(7, n_agents))
+    assert view.ax.get_title() == title
+
+
+def test_table_size_view_shows_the_largest_table_and_the_goal_of_the_largest_maze():
+    view = fa.TableSizeView()
+    largest = fa.table_size(fa.MAX_SIZE, fa.MAX_AGENTS)
+    view.update(largest)
+    assert view.ax.get_ylim()[1] > 10.0 ** largest.log10_entries
+    assert not view.goal.get_clip_on() and not view.marker.get_clip_on()  # in the corner
+    assert view.goal.get_offsets().tolist() == [[largest.goal[1], largest.goal[0]]]
 
 
 # --- linear function approximation -------------------------------------------------------------
@@ -191,6 +218,26 @@ def check_numbers(build, settings, result, message):
         assert len(result.theta) == settings["degree"] + 1 and result.rmse <= result.raw_rmse
 
 
+@pytest.mark.parametrize("features, enabled", [("polynomial", {"degree"}),
+                                               ("rbf", {"rbf_width"}),
+                                               ("one_hot", set()), ("coordinates", set())])
+def test_linear_panel_disables_the_sliders_its_feature_map_ignores(panels, features, enabled):
+    panel = panels[fa.linear_fit_panel]
+    defaults = panel.settings
+    try:
+        panel.set(features=features)
+        for name in ("degree", "rbf_width"):
+            assert panel.controls[name].disabled is (name not in enabled), name
+    finally:
+        panel.set(**defaults)
+    assert not panel.controls["degree"].disabled and panel.controls["rbf_width"].disabled
+
+
+def test_linear_panel_asks_one_question():
+    panel = fa.linear_fit_panel()
+    assert panel.widget.children[0].value == f"<b>Think first:</b> {fa.LINEAR_FIT_QUESTION}"
+
+
 def test_linear_panel_blanks_the_estimate_when_training_diverges(panels):
     panel = panels[fa.linear_fit_panel]
     defaults = panel.settings
@@ -207,5 +254,18 @@ def test_linear_panel_blanks_the_estimate_when_training_diverges(panels):
 def test_feature_failure_figure_has_one_map_per_case():
     figure = fa.feature_failure_figure()
     titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
-    assert titles[0].startswith("coordinates: 3 parameters\nRMSE 1.5")
+    assert titles[0] == "coordinates\nD = 3, RMSE 1.54"
+    assert titles[2] == "polynomial, degree 3\nD = 10, RMSE 0.71"
     assert len(titles) == len(fa.FAILURE_CASES)
+
+
+def test_feature_failure_titles_do_not_overlap_in_projector_style():
+    set_style("projector")
+    try:
+        figure = fa.feature_failure_figure()
+        render_png(figure)
+        boxes = [ax.title.get_window_extent() for ax in figure.axes if ax.get_title()]
+    finally:
+        set_style("default")
+    assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
+    assert all(box.x0 >= 0 and box.x1 <= figure.bbox.width for box in boxes)  # not cut off
