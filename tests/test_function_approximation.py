@@ -114,6 +114,26 @@ def test_one_hot_linear_model_is_the_table(setting):
     assert np.abs(linear.estimate[visited] - setting.values[visited]).max() < 1e-8
 
 
+def test_one_hot_fit_reaches_v_pi_where_the_table_holds_a_monte_carlo_average(setting):
+    s1 = named_index(setting, "s1")  # the notebook quotes these two numbers
+    assert fa.fit_tabular().table[s1] == pytest.approx(-13.3, abs=0.05)
+    assert fa.fit_linear("one_hot").estimate[s1] == pytest.approx(-13.87, abs=0.005)
+
+
+def test_rbf_width_1_has_the_lowest_error_on_unvisited_states(setting):
+    unvisited = np.setdiff1d(np.arange(setting.maze.n_states), setting.visited)
+
+    def unvisited_rmse(**settings):
+        error = fa.fit_linear(**settings).estimate - setting.values
+        return np.sqrt(np.mean(error[unvisited] ** 2))
+
+    rbf_1 = unvisited_rmse(features="rbf", rbf_width=1.0)
+    others = [{"features": "one_hot"}, {"features": "coordinates"},
+              *({"features": "polynomial", "degree": d} for d in range(9)),
+              *({"features": "rbf", "rbf_width": w} for w in (0.3, 0.6, 1.5, 2.0, 4.0))]
+    assert all(rbf_1 < unvisited_rmse(**other) for other in others)
+
+
 def test_polynomial_features_generalise_from_s1_to_s2_where_a_table_cannot(setting):
     fit = fa.fit_linear("polynomial", degree=3)
     truth = setting.values[named_index(setting, "s2")]
@@ -269,3 +289,18 @@ def test_feature_failure_titles_do_not_overlap_in_projector_style():
         set_style("default")
     assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
     assert all(box.x0 >= 0 and box.x1 <= figure.bbox.width for box in boxes)  # not cut off
+
+
+def test_each_panel_asks_its_question_only_above_its_controls():
+    """The markdown before a panel introduces it; the one question is the panel's own."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "notebooks" / "01_function_approximation.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    panels = [k for k, c in enumerate(cells) if c["cell_type"] == "code"
+              and re.fullmatch(r"fa\.\w+_panel\(\)", "".join(c["source"]).strip())]
+    assert len(panels) == len(fa.PANELS)
+    for k in panels:
+        before = "".join(cells[k - 1]["source"])
+        assert cells[k - 1]["cell_type"] == "markdown" and "?" not in before, before
