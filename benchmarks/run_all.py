@@ -34,7 +34,8 @@ def time_notebooks():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
+                                resources={"metadata": {"path": str(path.parent)}},
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"])  # no chatter
         start = time.perf_counter()
         client.execute()
         seconds = time.perf_counter() - start
