@@ -7,6 +7,7 @@ under 100 ms median and 250 ms p95 at its default settings.
 import importlib
 import pkgutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,15 +23,17 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import lecture_utils  # noqa: E402
 
 NOTEBOOK_TARGET_S, MEDIAN_TARGET_MS, P95_TARGET_MS = 20.0, 100.0, 250.0
+ALL_TARGET_S = 120.0  # every notebook and the unit tests together
 BUTTON_TARGET_MS = 3000.0  # work behind a button (training with a live curve) finishes in 3 s
 
 
 def time_notebooks():
-    """Execute every notebook top to bottom in a fresh kernel and print its wall time."""
+    """Run every notebook top to bottom in a fresh kernel; print each time, return the sum."""
     import nbformat
     from nbclient import NotebookClient
 
     print(f"\n== Notebooks: execution time (target < {NOTEBOOK_TARGET_S:.0f} s each) ==")
+    total = 0.0
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         client = NotebookClient(notebook, timeout=600, kernel_name="python3",
@@ -41,6 +44,16 @@ def time_notebooks():
         seconds = time.perf_counter() - start
         flag = "ok" if seconds < NOTEBOOK_TARGET_S else "SLOW"
         print(f"{path.name:45s} {seconds:6.1f} s   {flag}")
+        total += seconds
+    return total
+
+
+def time_unit_tests():
+    """Wall time of the unit-test suite (pytest tests), which must pass."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 def panel_builders():
@@ -85,7 +98,11 @@ def main():
         print(f"\n(engine benchmark not available: {error})")
     else:
         bench_engine.main()
-    time_notebooks()
+    notebooks = time_notebooks()
+    tests = time_unit_tests()
+    total = notebooks + tests
+    print(f"{'unit tests':45s} {tests:6.1f} s\n{'all notebooks + unit tests':45s} {total:6.1f} s   "
+          f"{'ok' if total < ALL_TARGET_S else 'SLOW'} (target < {ALL_TARGET_S:.0f} s)")
 
 
 if __name__ == "__main__":
