@@ -165,6 +165,9 @@ class ActivationView:
             (self.markers[name, 1],) = bottom.plot([], [], "o", color=style.ERROR_COLOUR)
             (self.tangents[name],) = top.plot([], [], "--", color=style.ERROR_COLOUR, lw=1)
             top.set_ylim(g.min() - 0.5, g.max() + 0.5)
+            for ax in (top, bottom):  # few tick labels: text is most of the drawing time
+                ax.yaxis.set_major_locator(MaxNLocator(3))
+                ax.set_xticks([-5, 0, 5])
         axes[0, 0].set_ylabel("g(z)")
         axes[1, 0].set_ylabel("g'(z)")
         self.figure.suptitle("grey: saturated, g'(z) < 0.01: almost no gradient passes back")
