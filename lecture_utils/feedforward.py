@@ -18,6 +18,7 @@ from .train import train
 from .widgets import Panel, dropdown, slider
 
 PLOTTED_ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
+GALLERY_LEAK = 0.1  # LeakyReLU's negative slope in the gallery: the default 0.01 is invisible
 SATURATED = 0.01  # |g'(z)| below this: the unit barely passes a gradient back
 
 
@@ -91,6 +92,7 @@ class UnitView:
         ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="input x1", ylabel="input x2")
         ax.grid(False)
         ax.legend(loc="lower left", fontsize="small")
+        ax.set_title("relu(w1 x1 + w2 x2 + b)")  # room for the title before the layout freezes
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -99,7 +101,7 @@ class UnitView:
         low, high = float(out.min()), float(out.max())
         self.image.set_clim(low, high if high > low else low + 1e-9)
         self.line.set_data(result.boundary[:, 0], result.boundary[:, 1])
-        start = result.boundary.mean(axis=0) if result.w.any() else np.zeros(2)
+        start = result.boundary.mean(axis=0) if result.w.any() and not result.note else np.zeros(2)
         self.arrow.set_position(start)
         self.arrow.xy = start + result.w / max(1.0, np.linalg.norm(result.w))
         self.axes.set_title(f"{result.activation}({result.w[0]:.2g} x1 + {result.w[1]:.2g} x2"
@@ -123,9 +125,10 @@ ACTIVATION_RANGE = np.linspace(-6.0, 6.0, 241)
 
 
 def activation_curves(names=PLOTTED_ACTIVATIONS, z=ACTIVATION_RANGE):
-    """{name: (g(z), g'(z))} for each activation, on pre-activations z."""
-    return {name: (make_activation(name).function(z), make_activation(name).derivative(z))
-            for name in names}
+    """{name: (g(z), g'(z))} for each activation, on pre-activations z (LeakyReLU: slope 0.1)."""
+    modules = {name: nn.LeakyReLU(GALLERY_LEAK) if name == "leaky_relu" else make_activation(name)
+               for name in names}
+    return {name: (g.function(z), g.derivative(z)) for name, g in modules.items()}
 
 
 @dataclass
@@ -159,7 +162,7 @@ class ActivationView:
             for ax in (top, bottom):  # shade where almost no gradient flows back
                 ax.fill_between(z, 0, 1, where=np.abs(dg) < SATURATED, color="grey", alpha=0.2,
                                 transform=ax.get_xaxis_transform(), lw=0)
-            top.set_title(name)
+            top.set_title(f"leaky_relu ({GALLERY_LEAK})" if name == "leaky_relu" else name)
             bottom.set_xlabel("pre-activation z")
             (self.markers[name, 0],) = top.plot([], [], "o", color=style.ERROR_COLOUR)
             (self.markers[name, 1],) = bottom.plot([], [], "o", color=style.ERROR_COLOUR)
@@ -301,8 +304,11 @@ CURVE_TARGETS = {
 }
 
 
-def curve_data(target="sine", n_points=100):
-    """Inputs x (n, 1) evenly spaced in [0, 1] and targets y (n, 1) of a named 1-D function."""
+def curve_data(target="sine", n_points=97):
+    """Inputs x (n, 1) evenly spaced in [0, 1] and targets y (n, 1) of a named 1-D function.
+
+    97 points: a spacing of 1/96 samples every corner of the 16-piece sawtooth.
+    """
     if target not in CURVE_TARGETS:
         raise ValueError(f"target must be one of {sorted(CURVE_TARGETS)}, got {target!r}")
     x = np.linspace(0.0, 1.0, n_points)[:, None]
@@ -365,7 +371,7 @@ class NetworkFit:
 
 
 def fit_network(target="sine", width=16, depth=1, activation="tanh", steps=400, lr=0.01, seed=0):
-    """Train an MLP (full-batch Adam) on 100 points of a 1-D target curve; return the fit."""
+    """Train an MLP (full-batch Adam) on 97 points of a 1-D target curve; return the fit."""
     x, y = curve_data(target)
     model = make_mlp(width, depth, activation, seed=seed)
     history = train(model, x, y, optimizer=Adam(model.parameters(), lr=lr), method="gd",
@@ -386,7 +392,7 @@ class NetworkFitView:
                                  label="target")
         (self.fit,) = ax.plot([], [], color=style.FIT_COLOUR, label="network")
         ax.set(xlim=(0, 1), ylim=(-0.25, 1.25), xlabel="input x", ylabel="output")
-        ax.legend(loc="upper right", fontsize="small")
+        self.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
         ax.set_title("two lines\nfor the layout", fontsize="medium")
         self.axes = ax
         self.loss = plots.LossCurve(loss_ax, title="training loss (MSE)")
@@ -418,9 +424,9 @@ def width_depth_panel():
                 "activation": dropdown(["relu", "tanh", "sigmoid", "leaky_relu", "identity"],
                                        "tanh", "activation g")}
     return Panel(fit_network, NetworkFitView(), controls,
-                 question="How many hidden units does one layer need before the sine is "
-                          "fitted well? On the sawtooth, does adding units or adding layers "
-                          "help more per parameter?")
+                 question="How many tanh units does one hidden layer need before the sine is "
+                          "fitted well (MSE below 0.001)? What does the identity activation "
+                          "give, at any width and depth?")
 
 
 # --- Depth can beat width: the sawtooth -----------------------------------------------------
@@ -435,23 +441,46 @@ class DepthComparison:
     networks: list
 
 
-def depth_versus_width(folds=SAWTOOTH_FOLDS, wide=128, steps=1500, seed=0):
-    """Deep-and-narrow against shallow-and-wide on sawtooth(x, folds).
+def shallow_relu_network(kinks, x, y):
+    """One hidden layer of ReLU units relu(x - kink), one per kink; the output layer is the
+    least-squares fit to y (n, 1) at inputs x (n, 1), the best it can do with these kinks."""
+    kinks = np.asarray(kinks, dtype=float)
+    hidden, output = nn.Linear(1, len(kinks)), nn.Linear(len(kinks), 1)
+    hidden.weight.data[:], hidden.bias.data[:] = 1.0, -kinks
+    model = nn.Sequential(hidden, nn.ReLU(), output)
+    features = np.column_stack([model[1](model[0](x)), np.ones(len(x))])  # (n, units + 1)
+    coefficients = np.linalg.lstsq(features, y[:, 0], rcond=None)[0]
+    output.weight.data[:, 0], output.bias.data[:] = coefficients[:-1], coefficients[-1]
+    return model
 
-    The deep network is `folding_network(folds)`: weights set by hand, 6 folds + 1 parameters,
-    exact. The shallow ones are trained (full-batch Adam): one with the same number of
-    parameters (2 folds hidden units) and one `wide`. A shallow ReLU network of width w is
-    piecewise linear with at most w + 1 pieces; the sawtooth has 2^folds.
+
+def parameters_for_exact_sawtooth(folds):
+    """(deep, shallow) parameter counts that compute sawtooth(x, folds) exactly on [0, 1].
+
+    Deep: `folding_network`, 6 folds + 1. Shallow: one unit per corner, 2^folds units,
+    3 * 2^folds + 1 (a shallow ReLU network with w units has at most w + 1 pieces).
     """
-    x = np.linspace(0.0, 1.0, 400)[:, None]
+    return 6 * folds + 1, 3 * 2 ** folds + 1
+
+
+def depth_versus_width(folds=SAWTOOTH_FOLDS):
+    """Deep-and-narrow against shallow-and-wide on sawtooth(x, folds), all set by hand.
+
+    deep: `folding_network(folds)`, 6 folds + 1 parameters, exact.
+    shallow with as many parameters (2 folds units): kinks at the first corners of the
+    sawtooth, output layer by least squares; it cannot be exact, having too few pieces.
+    shallow with a unit at every corner (2^folds units): exact, with many more parameters.
+    """
+    x = np.linspace(0.0, 1.0, 401)[:, None]
     y = sawtooth(x, folds)
-    deep = folding_network(folds)
-    networks = [(f"deep, set by hand: {folds} layers of 2 units", deep)]
-    for width in (2 * folds, wide):
-        model = make_mlp(width, 1, "relu", seed=seed)
-        train(model, x, y, optimizer=Adam(model.parameters(), lr=0.01), method="gd",
-              steps=steps, seed=seed)
-        networks.append((f"shallow, trained: 1 layer of {width} units", model))
+    corners = np.arange(2 ** folds) / 2 ** folds  # where the sawtooth bends (0 acts as x)
+    networks = [
+        (f"deep, set by hand: {folds} layers of 2 units", folding_network(folds)),
+        (f"shallow, same parameters: {2 * folds} units",
+         shallow_relu_network(corners[:2 * folds], x, y)),
+        (f"shallow, exact: {2 ** folds} units, one per corner",
+         shallow_relu_network(corners, x, y)),
+    ]
     rows = [(label, nn.count_parameters(m), m(x)[:, 0], float(np.mean((m(x) - y) ** 2)))
             for label, m in networks]
     return DepthComparison(x[:, 0], y[:, 0], folds, rows)
@@ -465,7 +494,8 @@ def plot_depth_comparison(result):
         ax.plot(result.x, result.y, color=style.TRUE_COLOUR, lw=4, alpha=0.6, label="target")
         ax.plot(result.x, y_hat, color=style.FIT_COLOUR, label="network")
         title = label.replace(": ", ":\n")  # two short lines fit the projector style too
-        ax.set_title(f"{title}\n{n_params} parameters, MSE {mse:.1e}", fontsize="medium")
+        error = f"{mse:.1e}" if mse > 1e-20 else "0 (exact)"
+        ax.set_title(f"{title}\n{n_params} parameters, MSE {error}", fontsize="medium")
         ax.set_xlabel("input x")
     figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
     return figure

@@ -73,7 +73,7 @@ def test_activation_at_reports_values_and_slopes():
     assert at_zero.slopes["tanh"] == 1.0
     far = ff.activation_at(-6.0)
     assert far.slopes["relu"] == 0.0  # a dead ReLU passes nothing back
-    assert far.slopes["leaky_relu"] == pytest.approx(0.01)  # the leak keeps a little
+    assert far.slopes["leaky_relu"] == pytest.approx(ff.GALLERY_LEAK)  # the leak keeps a little
     assert far.slopes["tanh"] < ff.SATURATED and far.slopes["sigmoid"] < ff.SATURATED
     for z in (-5.0, 5.0):  # the notebook asks students to look at +-5
         at = ff.activation_at(z)
@@ -144,7 +144,8 @@ def test_a_learning_rate_that_diverges_gives_a_note_not_nans():
 
 def test_curve_targets_and_bad_names():
     x, y = ff.curve_data("sawtooth")
-    assert x.shape == y.shape == (100, 1)
+    assert x.shape == y.shape == (97, 1)
+    assert y.max() == 1.0  # the grid hits every corner of the sawtooth
     with pytest.raises(ValueError, match="target must be one of"):
         ff.curve_data("square")
     with pytest.raises(ValueError, match="width and depth must be >= 1"):
@@ -169,12 +170,41 @@ def test_panel_and_depth_comparison_use_the_same_sawtooth():
 
 def test_deep_network_beats_shallow_one_with_equal_parameters():
     result = ff.depth_versus_width(folds=4)
-    (_, deep_n, _, deep_mse), (_, shallow_n, _, shallow_mse), (_, wide_n, _, wide_mse) = \
+    (_, deep_n, _, deep_mse), (_, shallow_n, _, shallow_mse), (_, exact_n, _, exact_mse) = \
         result.networks
-    assert deep_n == shallow_n == 25 and wide_n == 385
-    assert deep_mse < 1e-20
+    assert deep_n == shallow_n == 25 and exact_n == 49
+    assert deep_mse < 1e-20 and exact_mse < 1e-20
     assert shallow_mse > 0.05  # 8 ReLUs make at most 9 pieces, the sawtooth has 16
-    assert wide_mse > 1e-3  # even 15 times the parameters do not get there
+
+
+def test_training_does_not_find_the_sawtooth_that_the_networks_could_represent():
+    # the notebook's point: representing is not learning (400 steps from a random start)
+    assert ff.fit_network("sawtooth", width=2, depth=4, activation="relu").loss[-1] > 0.05
+    assert ff.fit_network("sawtooth", width=128, depth=1, activation="relu").loss[-1] > 0.01
+
+
+def test_shallow_network_fits_only_as_many_pieces_as_it_has_kinks():
+    x = np.linspace(0, 1, 401)[:, None]
+    y = ff.sawtooth(x, 4)
+    model = ff.shallow_relu_network(np.arange(8) / 16, x, y)  # kinks at the first 8 corners
+
+    def bends(values):  # grid points where the slope changes
+        return int((np.abs(np.diff(values[:, 0], n=2)) > 1e-9).sum())
+
+    assert bends(y) == 15 and bends(model(x)) <= 8  # 16 pieces needed, at most 9 available
+    assert np.mean((model(x) - y) ** 2) > 0.05
+
+
+@pytest.mark.parametrize("folds", [1, 2, 3, 4, 6])
+def test_exact_sawtooth_needs_linear_parameters_deep_and_exponential_shallow(folds):
+    deep, shallow = ff.parameters_for_exact_sawtooth(folds)
+    assert deep == nn.count_parameters(ff.folding_network(folds))
+    x = np.linspace(0, 1, 2 ** folds * 8 + 1)[:, None]
+    y = ff.sawtooth(x, folds)
+    corners = np.arange(2 ** folds) / 2 ** folds
+    model = ff.shallow_relu_network(corners, x, y)
+    assert nn.count_parameters(model) == shallow
+    np.testing.assert_allclose(model(x), y, atol=1e-9)
 
 
 # --- back to the maze --------------------------------------------------------------------------
