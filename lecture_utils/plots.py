@@ -96,6 +96,16 @@ class CellLabel(Text):
         super().draw(renderer)
 
 
+def label_cell(ax, cell, name):
+    """Write `name` on maze cell (row, col), white with a black outline; return the CellLabel."""
+    r, c = cell
+    text = CellLabel(c, r, name, ha="center", va="center", color="white", fontweight="bold",
+                     path_effects=_OUTLINE, clip_on=True)
+    ax.add_artist(text)
+    text.set_clip_path(ax.patch)
+    return text
+
+
 def label_cells(ax, maze, start=False):
     """Write G and s1..s4 (and S if `start`) on their cells; return the Text artists.
 
@@ -104,14 +114,7 @@ def label_cells(ax, maze, start=False):
     labels = dict(maze.named_states, G=maze.goal)
     if start:
         labels["S"] = maze.start_states[0]
-    texts = []
-    for name, (r, c) in labels.items():
-        text = CellLabel(c, r, name, ha="center", va="center", color="white",
-                         fontweight="bold", path_effects=_OUTLINE, clip_on=True)
-        ax.add_artist(text)
-        text.set_clip_path(ax.patch)
-        texts.append(text)
-    return texts
+    return [label_cell(ax, cell, name) for name, cell in labels.items()]
 
 
 class ValueHeatmap:
@@ -185,16 +188,19 @@ class LossCurve:
     """Training loss per step on a log scale, with an optional dashed line for the best loss.
 
     The y range spans at least two decades (two labelled ticks to read values from), and the
-    legend moves to where the curve leaves room.
+    legend moves to where the curve leaves room. A loss below FLOOR is zero up to rounding
+    (a log axis has no 0): it is drawn at FLOOR and the legend says "reached 0".
     """
 
     LEGEND_PLACES = ("upper right", "center right", "lower right", "lower left",
                      "upper left", "center left")
+    FLOOR = 1e-12
+    LABELS = ("gradient descent", "least squares")
 
     def __init__(self, ax, title="training loss (MSE)"):
         self.ax = ax
-        (self.line,) = ax.plot([], [], color=FIT_COLOUR, label="gradient descent")
-        self.best = ax.axhline(1.0, color=TRUE_COLOUR, linestyle="--", label="least squares")
+        (self.line,) = ax.plot([], [], color=FIT_COLOUR, label=self.LABELS[0])
+        self.best = ax.axhline(1.0, color=TRUE_COLOUR, linestyle="--", label=self.LABELS[1])
         ax.set_yscale("log")
         ax.yaxis.set_minor_locator(NullLocator())  # dozens of minor ticks cost ~30 ms a draw
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # steps are whole numbers
@@ -205,14 +211,17 @@ class LossCurve:
 
     def update(self, losses, best=None):
         """Show `losses` (T,) for steps 0..T-1; `best` is the lowest loss any parameters reach."""
-        losses = np.asarray(losses, dtype=float)
+        losses, floor = np.asarray(losses, dtype=float), self.FLOOR
+        at_floor = np.isfinite(losses) & (losses < floor)
+        losses = np.where(at_floor, floor, losses)
         self.line.set_data(np.arange(len(losses)), losses)
-        shown = losses[np.isfinite(losses) & (losses > 0)]
-        floor = 1e-12
+        shown = losses[np.isfinite(losses)]
+        best_is_zero = best is not None and np.isfinite(best) and best < floor
         if best is not None and np.isfinite(best):
             self.best.set_ydata([max(best, floor)] * 2)
             shown = np.append(shown, max(best, floor))
         self.best.set_visible(best is not None)
+        self._label(" (reached 0)" if at_floor.any() else "", " (0)" if best_is_zero else "")
         low, high = (shown.min(), shown.max()) if shown.size else (0.1, 1.0)
         low = max(low, floor)
         low, high = low / 2, (high * 2 if high > low else low * 10)
@@ -223,6 +232,15 @@ class LossCurve:
         self.ax.set_xlim(0, max(len(losses) - 1, 1))
         self._place_legend()
         return self
+
+    def _label(self, *suffixes):
+        """Append `suffixes` to the legend's labels (the line's, then the dashed line's)."""
+        legend = self.ax.get_legend()
+        if legend is None:  # a view may remove it
+            return
+        for text, label, suffix in zip(legend.get_texts(), self.LABELS, suffixes, strict=True):
+            if text.get_text() != label + suffix:
+                text.set_text(label + suffix)
 
     def _place_legend(self, margin=0.04):
         """Put the legend where neither the loss curve nor the dashed line runs.

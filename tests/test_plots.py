@@ -162,3 +162,24 @@ def test_named_estimates_legend_covers_no_bar(setting, projector_style):
     legend = bars.ax.get_legend().get_window_extent()
     for bar in [*bars.truth, *bars.bars]:
         assert not legend.overlaps(bar.get_window_extent()), "the legend hides a bar"
+
+
+def test_loss_curve_draws_losses_below_the_floor_at_it_and_says_they_reached_0():
+    figure = new_figure(4, 3)
+    curve = LossCurve(figure.add_subplot())
+    curve.update([10.0, 1e-3, 1e-20, 0.0], best=0.0)
+    assert curve.line.get_ydata().tolist() == [10.0, 1e-3, LossCurve.FLOOR, LossCurve.FLOOR]
+    assert curve.best.get_ydata()[0] == LossCurve.FLOOR >= curve.ax.get_ylim()[0]
+    labels = [t.get_text() for t in curve.ax.get_legend().get_texts()]
+    assert labels == ["gradient descent (reached 0)", "least squares (0)"]
+    curve.update([10.0, 1.0], best=0.5)
+    labels = [t.get_text() for t in curve.ax.get_legend().get_texts()]
+    assert labels == ["gradient descent", "least squares"]
+
+
+def test_loss_curve_works_without_its_legend():
+    figure = new_figure(4, 3)
+    curve = LossCurve(figure.add_subplot())
+    curve.ax.get_legend().remove()  # as notebook 02's views do
+    curve.update([1.0, 0.0])
+    assert render_png(figure).startswith(b"\x89PNG")
