@@ -222,6 +222,12 @@ class TableSizeView:
         self.ax.set_title(f"{agents}: {result.entries_text} table entries")
 
 
+def agents_to_reach(entries=GO_STATES, size=MAX_SIZE):
+    """The fewest agents whose joint table in a size x size maze has at least `entries`."""
+    per_agent = np.log10(table_size(size).n_states)
+    return int(np.ceil(np.log10(entries) / per_agent - 1e-12))
+
+
 def table_size_panel():
     """Sliders for the maze size and the number of agents; the table size against Go's."""
     controls = {"size": slider(7, 5, MAX_SIZE, description="maze side"),
@@ -447,13 +453,20 @@ class CurveFitView:
         d = len(result.theta) - 1
         raw_text, fit_text = self.legend.get_texts()
         raw_text.set_text(f"features $[1, x]$: RMSE {result.raw_rmse:.2f}")
-        powers = "[1, x]" if d == 1 else f"[1, x, \\dots, x^{{{d}}}]"
-        fit_text.set_text(f"features ${powers}$: RMSE {result.rmse:.2f}")
+        fit_text.set_text(f"features ${power_list(d)}$: RMSE {result.rmse:.2f}")
         for k, bar in enumerate(self.bars):
             bar.set_height(result.theta[k] if k <= d else 0.0)
         self.ax_theta.set_ylim(min(result.theta.min(), 0) * 1.15 - 0.5,
                                max(result.theta.max(), 0) * 1.15 + 0.5)
         self.ax.set_title(f"the same linear model, {d + 1} parameters")
+
+
+def power_list(degree, written_out=4):
+    """The features [1, x, x^2, ...] as LaTeX: every power up to `written_out`, then dots."""
+    powers = ["1", "x"] + [f"x^{{{k}}}" for k in range(2, degree + 1)]
+    if degree > written_out:
+        powers = powers[:3] + [r"\dots", powers[-1]]
+    return "[" + ", ".join(powers) + "]"
 
 
 def curve_fit_panel():

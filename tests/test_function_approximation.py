@@ -71,7 +71,14 @@ def test_the_agents_slider_reaches_go_in_a_60x60_maze():
     size, agents = controls["size"].max, controls["n_agents"].max
     assert size == 60 and fa.table_size(size, agents).log10_entries >= np.log10(fa.GO_STATES)
     needed = next(n for n in range(1, agents + 1) if fa.table_size(60, n).log10_entries >= 170)
-    assert needed == 51  # the answer to the panel's question lies on the slider
+    assert needed == 51 == fa.agents_to_reach(fa.GO_STATES, size)  # the answer is on the slider
+
+
+def test_agents_to_reach_go_is_the_answer_the_notebook_prints():
+    assert fa.table_size(60).n_states == 2479
+    assert fa.table_size(60, 51).log10_entries == pytest.approx(173.1, abs=0.05)
+    assert fa.table_size(60, 50).log10_entries < 170
+    assert fa.agents_to_reach(2479 ** 2, 60) == 2 and fa.agents_to_reach(2479 ** 2 + 1, 60) == 3
 
 
 @pytest.mark.parametrize("n_agents, title", [(1, "1 agent: 37 table entries"),
@@ -184,6 +191,31 @@ def test_powers_of_x_fit_the_curve_that_raw_x_cannot():
     assert quadratic.rmse < 0.4 * raw.raw_rmse and rich.rmse < 0.3
     with pytest.raises(ValueError, match="degree must be an integer >= 1"):
         fa.fit_curve(0)
+
+
+def test_odd_powers_get_zero_weight_so_odd_degrees_add_nothing():
+    fits = {d: fa.fit_curve(d) for d in range(1, 9)}
+    assert all(np.abs(fit.theta[1::2]).max() < 1e-10 for fit in fits.values())
+    assert all(fits[d + 1].rmse == pytest.approx(fits[d].rmse) for d in (2, 4, 6))
+
+
+def test_no_polynomial_follows_the_kink_at_g():
+    even = [fa.fit_curve(d).rmse for d in (2, 4, 6, 8)]
+    assert all(a > b for a, b in zip(even, even[1:], strict=False)) and even[-1] > 0.2
+    gains = -np.diff(even)
+    assert all(a > b for a, b in zip(gains, gains[1:], strict=False))  # "ever more slowly"
+    theta = fa.fit_curve(8).theta[2::2]  # x^2, x^4, ...: large, alternating signs
+    assert np.all(np.sign(theta[1:]) == -np.sign(theta[:-1])) and np.abs(theta).max() > 30
+
+
+@pytest.mark.parametrize("degree, powers", [(1, "[1, x]"), (2, "[1, x, x^{2}]"),
+                                            (4, "[1, x, x^{2}, x^{3}, x^{4}]"),
+                                            (8, r"[1, x, x^{2}, \dots, x^{8}]")])
+def test_curve_fit_legend_writes_small_feature_lists_out(degree, powers):
+    view = fa.CurveFitView()
+    view.update(fa.fit_curve(degree))
+    rmse = fa.fit_curve(degree).rmse
+    assert view.legend.get_texts()[1].get_text() == f"features ${powers}$: RMSE {rmse:.2f}"
 
 
 def test_polynomial_features_are_powers_with_a_bias_column():
