@@ -20,6 +20,7 @@ from .plots import (
     ValueComparison,
     ValueHeatmap,
     freeze_layout,
+    label_cell,
     new_figure,
 )
 from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, TRUE_COLOUR
@@ -489,12 +490,19 @@ def best_linear_fit(features="polynomial", degree=3, rbf_width=1.0, train_on="al
 
 FAILURE_CASES = (("coordinates", {}), ("polynomial", {"degree": 2}),
                  ("polynomial", {"degree": 3}))
+WALL_CELLS = {"a": (0, 1), "b": (0, 3)}  # either side of the top of the wall right of s1, s2
+
+
+def case_name(kind, settings):
+    """'polynomial, degree 3' for ("polynomial", {"degree": 3})."""
+    return kind + "".join(f", {key.split('_')[-1]} {v}" for key, v in settings.items())
 
 
 def feature_failure_figure(cases=FAILURE_CASES):
     """Errors V_hat - V^pi of the best linear fit to ALL states, one heatmap per feature map.
 
-    With fewer parameters than states, the error changes sign across each wall.
+    With fewer parameters than states, the fit cannot jump across a wall as far as V^pi:
+    at the cells a and b (WALL_CELLS, labelled) it is too high on one side, too low on the other.
     """
     setting = maze_setting()
     figure = new_figure(3.1 * len(cases), 2.9)
@@ -503,10 +511,12 @@ def feature_failure_figure(cases=FAILURE_CASES):
     axes = figure.subplots(1, len(cases))
     for k, (ax, (kind, kw), error) in enumerate(zip(axes, cases, errors, strict=True)):
         rmse = np.sqrt(np.mean(error ** 2))
-        name = kind + "".join(f", {key.split('_')[-1]} {v}" for key, v in kw.items())
         n_params = scaled_features(kind, **kw).shape[1]
-        ValueHeatmap(ax, setting.maze, error, f"{name}\nD = {n_params}, RMSE {rmse:.2f}",
+        ValueHeatmap(ax, setting.maze, error,
+                     f"{case_name(kind, kw)}\nD = {n_params}, RMSE {rmse:.2f}",
                      symmetric=True, clim=(-top, top), colorbar=k == len(cases) - 1)
+        for name, cell in WALL_CELLS.items():
+            label_cell(ax, cell, name)
     return figure
 
 

@@ -175,10 +175,24 @@ def test_fit_linear_rejects_bad_settings(kwargs, message):
         fa.fit_linear(**kwargs)
 
 
-def test_best_fits_to_all_states_leave_errors_of_opposite_sign_across_a_wall(setting):
-    error = fa.best_linear_fit("coordinates") - setting.values
-    v = dict(zip(setting.maze.states, error, strict=True))
-    assert v[(4, 4)] * v[(4, 6)] < 0 and abs(v[(4, 4)] - v[(4, 6)]) > 2.0
+def test_wall_cells_a_and_b_sit_either_side_of_the_wall_right_of_s1_and_s2(setting):
+    (ra, ca), (rb, cb) = fa.WALL_CELLS["a"], fa.WALL_CELLS["b"]
+    s2_row, s2_col = setting.maze.named_states["s2"]
+    assert ra == rb == 0 and ca == s2_col and cb == ca + 2
+    assert setting.maze.walls[ra, ca + 1] and setting.maze.walls[s2_row, s2_col + 1]
+
+
+@pytest.mark.parametrize("kind, kwargs", fa.FAILURE_CASES)
+def test_best_fits_to_all_states_are_too_high_at_a_and_too_low_at_b(setting, kind, kwargs):
+    a, b = (setting.maze.index(cell) for cell in fa.WALL_CELLS.values())
+    fit = fa.best_linear_fit(kind, **kwargs)
+    error = fit - setting.values
+    assert error[a] > 0.8 and error[b] < -0.8  # clearly red at a, blue at b
+    true_jump = setting.values[b] - setting.values[a]
+    assert 0 < fit[b] - fit[a] < 0.65 * true_jump  # "jumps much less"
+
+
+def test_one_hot_fits_all_states_exactly(setting):
     assert np.abs(fa.best_linear_fit("one_hot") - setting.values).max() < 1e-10
 
 
@@ -303,12 +317,16 @@ def test_linear_panel_blanks_the_estimate_when_training_diverges(panels):
     assert not panel.view.maps.estimate.image.get_array().mask[0, 0]
 
 
-def test_feature_failure_figure_has_one_map_per_case():
+def test_feature_failure_figure_has_one_map_per_case_with_a_and_b_labelled():
     figure = fa.feature_failure_figure()
-    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    maps = [ax for ax in figure.axes if ax.get_title()]
+    titles = [ax.get_title() for ax in maps]
     assert titles[0] == "coordinates\nD = 3, RMSE 1.54"
     assert titles[2] == "polynomial, degree 3\nD = 10, RMSE 0.71"
     assert len(titles) == len(fa.FAILURE_CASES)
+    for ax in maps:
+        labels = {t.get_text(): t.get_position() for t in ax.texts}
+        assert labels["a"] == (1, 0) and labels["b"] == (3, 0)  # (col, row)
 
 
 def test_feature_failure_titles_do_not_overlap_in_projector_style():
