@@ -334,7 +334,9 @@ class LinearFitView:
         self.bars = NamedEstimates(self.figure.add_subplot(grid[1, 3:]), maze, result.values,
                                    result.estimate, r"$\hat V$")
         self.update(result)
+        self.loss.update([1e3, 0.0], best=0.0)  # lay out room for the widest tick, 10^-12
         freeze_layout(self.figure)
+        self.update(result)
 
     def update(self, result):
         self.maps.update(result.estimate, visited=result.train)
@@ -346,8 +348,63 @@ class LinearFitView:
 
 LINEAR_FIT_QUESTION = (
     "With one-hot features, what will the estimate be at s2 and s4, which were never trained "
-    "on? Guess, then try one-hot, polynomial, and RBF of width 0.3 and 1.5: which feature map "
+    "on? Guess, then try one-hot, polynomial, and RBF of width 0.3, 1 and 4: which feature map "
     "gives s2 and s4 a good value? Finally push the learning rate up: what does the loss do?")
+COMPARED_FITS = {"one-hot": ("one_hot", {}), "coordinates": ("coordinates", {}),
+                 "polynomial 3": ("polynomial", {"degree": 3}),
+                 "RBF width 0.3": ("rbf", {"rbf_width": 0.3}),
+                 "RBF width 1": ("rbf", {"rbf_width": 1.0}),
+                 "RBF width 4": ("rbf", {"rbf_width": 4.0})}  # the maps the question names
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """Training loss and RMSE on the never-visited states: after `steps` and at least squares."""
+
+    loss: float
+    best_loss: float
+    unvisited_rmse: float
+    best_unvisited_rmse: float
+    s2: float
+    s4: float
+
+
+def summarise_fit(features, steps=200, **settings):
+    """fit_linear at the panel's defaults (visited states), next to its least-squares limit."""
+    setting = maze_setting()
+    unvisited = np.setdiff1d(np.arange(setting.maze.n_states), setting.visited)
+    result = fit_linear(features, steps=steps, **settings)
+    best = best_linear_fit(features, train_on="visited", **settings)
+
+    def rmse(estimate):
+        return float(np.sqrt(np.mean((estimate - setting.values)[unvisited] ** 2)))
+
+    return FitSummary(float(result.losses[-1]), result.best_loss, rmse(result.estimate),
+                      rmse(best), result.named["s2"], result.named["s4"])
+
+
+def _loss_text(loss):
+    return "0" if loss < LossCurve.FLOOR else f"{loss:.2g}"  # below 1e-12: zero up to rounding
+
+
+def print_fit_summaries(fits=COMPARED_FITS, steps=200):
+    """A table per feature map: training loss, RMSE on unvisited states, estimates at s2, s4.
+
+    Loss and RMSE after `steps` of gradient descent (the panel's defaults) and for the
+    least-squares fit that gradient descent converges to.
+    """
+    setting = maze_setting()
+    truth = _named_values(setting.maze, setting.values)
+    print(f"{'':14s} {'training loss':^21s}   {'RMSE on unvisited':^21s}   "
+          f"{f'after {steps} steps':^15s}")
+    print(f"{'features':14s} {f'{steps} steps':>10s} {'least sq.':>10s}   "
+          f"{f'{steps} steps':>10s} {'least sq.':>10s}   {'s2':>7s} {'s4':>7s}")
+    for name, (kind, kw) in fits.items():
+        f = summarise_fit(kind, steps, **kw)
+        print(f"{name:14s} {_loss_text(f.loss):>10s} {_loss_text(f.best_loss):>10s}   "
+              f"{f.unvisited_rmse:10.2f} {f.best_unvisited_rmse:10.2f}   {f.s2:7.2f} {f.s4:7.2f}")
+    print(f"{'true V^pi':14s} {'':47s} {truth['s2']:7.2f} {truth['s4']:7.2f}")
+
 
 FEATURE_OPTIONS = [("one-hot (a table)", "one_hot"), ("coordinates", "coordinates"),
                    ("polynomial", "polynomial"), ("radial basis functions", "rbf")]

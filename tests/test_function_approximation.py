@@ -141,6 +141,60 @@ def test_rbf_width_1_has_the_lowest_error_on_unvisited_states(setting):
     assert all(rbf_1 < unvisited_rmse(**other) for other in others)
 
 
+def test_the_linear_panel_question_names_the_maps_its_answer_discusses():
+    assert "RBF of width 0.3, 1 and 4" in fa.LINEAR_FIT_QUESTION
+    widths = [kw["rbf_width"] for kind, kw in fa.COMPARED_FITS.values() if kind == "rbf"]
+    assert widths == [0.3, 1.0, 4.0]
+    slider = fa.linear_fit_panel().controls["rbf_width"]
+    assert all(slider.min <= w <= slider.max for w in widths)
+
+
+@pytest.fixture(scope="module")
+def summaries():
+    return {name: fa.summarise_fit(kind, **kw) for name, (kind, kw) in fa.COMPARED_FITS.items()}
+
+
+def test_rbf_width_1_is_best_on_unvisited_states_after_200_steps_and_at_least_squares(summaries):
+    others = {name: f for name, f in summaries.items() if name != "RBF width 1"}
+    rbf_1 = summaries["RBF width 1"]
+    assert all(rbf_1.unvisited_rmse < other.unvisited_rmse for other in others.values())
+    assert all(rbf_1.best_unvisited_rmse < o.best_unvisited_rmse for o in others.values())
+    assert rbf_1.unvisited_rmse < rbf_1.best_unvisited_rmse  # stopping early costs nothing
+
+
+def test_rbf_width_1_carries_s1_to_s2_but_leaves_s4_about_1_too_high(setting, summaries):
+    rbf_1 = summaries["RBF width 1"]
+    assert abs(rbf_1.s2 - setting.values[named_index(setting, "s2")]) < 0.2  # "almost exact"
+    assert rbf_1.s4 - setting.values[named_index(setting, "s4")] == pytest.approx(1.0, abs=0.2)
+
+
+def test_rbf_gradient_descent_creeps_far_above_least_squares(summaries):
+    rbf_1, rbf_4 = summaries["RBF width 1"], summaries["RBF width 4"]
+    assert rbf_1.best_loss < 1e-12 < 1e-2 < rbf_1.loss  # the answer: "stays far above 0"
+    longer = fa.fit_linear("rbf", rbf_width=1.0, steps=2000).losses
+    assert 1e-3 < longer[-1] < 0.2 * longer[200]  # "keeps falling, slowly"
+    assert rbf_4.best_loss < 1e-12 and rbf_4.loss > 1  # "not even fitted ... loss above 1"
+
+
+def test_narrow_rbf_leaves_unvisited_cells_the_constant_features_weight(setting, summaries):
+    assert np.exp(-1 / (2 * 0.3 ** 2)) == pytest.approx(0.004, abs=5e-4)  # one cell away
+    narrow = summaries["RBF width 0.3"]
+    assert narrow.s2 == pytest.approx(-8.7, abs=0.05) and narrow.s4 == pytest.approx(-8.7, abs=0.1)
+    fit = fa.fit_linear("rbf", rbf_width=0.3)
+    constant = fit.theta[0] * fa.scaled_features("rbf", 3, 0.3)[0, 0]
+    assert abs(fit.named["s2"] - constant) < 0.05 and abs(fit.named["s4"] - constant) < 0.05
+    trained_mean = setting.values[setting.visited].mean()
+    assert abs(constant - trained_mean) < 0.5  # "close to the average of the trained values"
+
+
+def test_fit_summary_table_prints_zero_for_losses_below_the_plot_floor(capsys):
+    fa.print_fit_summaries()
+    rows = {line[:14].strip(): line[14:].split() for line in capsys.readouterr().out.splitlines()}
+    assert rows["one-hot"][:2] == ["0", "0"] and rows["RBF width 1"][1] == "0"
+    assert rows["RBF width 1"][2:] == ["1.05", "1.14", "-13.42", "-8.42"]
+    assert rows["true V^pi"] == ["-13.57", "-9.34"]
+
+
 def test_polynomial_features_generalise_from_s1_to_s2_where_a_table_cannot(setting):
     fit = fa.fit_linear("polynomial", degree=3)
     truth = setting.values[named_index(setting, "s2")]
@@ -302,6 +356,33 @@ def test_linear_panel_disables_the_sliders_its_feature_map_ignores(panels, featu
 def test_linear_panel_asks_one_question():
     panel = fa.linear_fit_panel()
     assert panel.widget.children[0].value == f"<b>Think first:</b> {fa.LINEAR_FIT_QUESTION}"
+
+
+def test_one_hot_loss_curve_runs_along_the_floor_and_says_it_reached_0(panels):
+    panel = panels[fa.linear_fit_panel]
+    defaults = panel.settings
+    try:
+        panel.set(features="one_hot")
+        curve = panel.view.loss
+        assert curve.line.get_ydata().min() == curve.FLOOR >= curve.ax.get_ylim()[0]
+        labels = [t.get_text() for t in curve.ax.get_legend().get_texts()]
+        assert labels == ["gradient descent (reached 0)", "least squares (0)"]
+    finally:
+        panel.set(**defaults)
+    labels = [t.get_text() for t in panel.view.loss.ax.get_legend().get_texts()]
+    assert labels == ["gradient descent", "least squares"]  # polynomial 3: neither is 0
+
+
+def test_loss_tick_labels_stay_inside_the_figure_in_projector_style():
+    set_style("projector")
+    try:
+        view = fa.LinearFitView()
+        view.update(fa.fit_linear("one_hot"))  # ticks down to 10^-12, the widest labels
+        render_png(view.figure)
+        boxes = [t.get_window_extent() for t in view.loss.ax.get_yticklabels() if t.get_text()]
+    finally:
+        set_style("default")
+    assert boxes and all(box.x0 >= 0 for box in boxes)
 
 
 def test_linear_panel_blanks_the_estimate_when_training_diverges(panels):
