@@ -24,13 +24,13 @@ from .plots import (
     new_figure,
 )
 from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, TRUE_COLOUR
+from .train import DIVERGENCE_FACTOR
 from .widgets import Panel, dropdown, slider
 
 GAMMA = 0.95
 EXPERIENCE_SEED = 1  # three trajectories from this seed visit s1, s3 and not s2, s4
 GO_STATES = 1e170  # approximate number of states of Go (slides)
 MAX_SIZE, MAX_AGENTS = 60, 60  # slider ranges of the table-size panel: 51 agents reach Go
-DIVERGED = 1e6  # a loss this many times its starting value means gradient descent diverged
 
 
 @dataclass(frozen=True)
@@ -309,7 +309,7 @@ def fit_linear(features="polynomial", degree=3, rbf_width=1.0, lr=0.5, steps=200
     for step in range(1, int(steps) + 1):
         theta = gradient_step(theta, X, y, lr)
         losses.append(mse_loss(theta, X, y))
-        if not losses[-1] <= DIVERGED * losses[0]:  # also catches NaN
+        if not losses[-1] <= DIVERGENCE_FACTOR * losses[0]:  # also catches NaN
             note = f"the loss grew to {losses[-1]:.0e} at step {step}: lower the learning rate"
             diverged = True
             break
