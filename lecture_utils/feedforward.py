@@ -525,9 +525,7 @@ class MazeFit:
 
     def held_out_rmse(self, estimate=None):
         """Root mean squared error on the states never trained on (the MLP's by default)."""
-        estimate = self.estimate if estimate is None else estimate
-        error = estimate[self.held_out] - self.values[self.held_out]
-        return float(np.sqrt(np.mean(error ** 2)))
+        return maze_setting().unvisited_rmse(self.estimate if estimate is None else estimate)
 
 
 def fit_maze_mlp(width=64, depth=1, activation="tanh", steps=2000, lr=0.01, seed=0,
@@ -541,7 +539,7 @@ def fit_maze_mlp(width=64, depth=1, activation="tanh", steps=2000, lr=0.01, seed
     setting = maze_setting()
     maze, values, visited = setting.maze, setting.values, setting.visited
     x = mz.normalised_coordinates(maze)
-    held_out = np.setdiff1d(np.arange(maze.n_states), visited)
+    held_out = setting.unvisited
     baselines = {name: best_linear_fit(kind, train_on="visited", **kw)
                  for name, (kind, kw) in LINEAR_BASELINES.items()}
     model = make_mlp(width, depth, activation, n_inputs=2, seed=seed)

@@ -43,6 +43,16 @@ class Setting:
     trajectories: list
     visited: np.ndarray
 
+    @property
+    def unvisited(self):
+        """Sorted indices of the states no trajectory visited (never trained on)."""
+        return np.setdiff1d(np.arange(self.maze.n_states), self.visited)
+
+    def unvisited_rmse(self, estimate):
+        """Root mean squared error of an estimate (N,) against V^pi on the unvisited states."""
+        error = (np.asarray(estimate, dtype=float) - self.values)[self.unvisited]
+        return float(np.sqrt(np.mean(error ** 2)))
+
 
 @lru_cache(maxsize=64)
 def maze_setting(n_trajectories=3, seed=EXPERIENCE_SEED):
@@ -372,15 +382,11 @@ class FitSummary:
 def summarise_fit(features, steps=200, **settings):
     """fit_linear at the panel's defaults (visited states), next to its least-squares limit."""
     setting = maze_setting()
-    unvisited = np.setdiff1d(np.arange(setting.maze.n_states), setting.visited)
     result = fit_linear(features, steps=steps, **settings)
     best = best_linear_fit(features, train_on="visited", **settings)
-
-    def rmse(estimate):
-        return float(np.sqrt(np.mean((estimate - setting.values)[unvisited] ** 2)))
-
-    return FitSummary(float(result.losses[-1]), result.best_loss, rmse(result.estimate),
-                      rmse(best), result.named["s2"], result.named["s4"])
+    return FitSummary(float(result.losses[-1]), result.best_loss,
+                      setting.unvisited_rmse(result.estimate), setting.unvisited_rmse(best),
+                      result.named["s2"], result.named["s4"])
 
 
 def _loss_text(loss):
