@@ -102,9 +102,8 @@ class Panel:
         self.widget = widgets.VBox(header + [widgets.VBox(rows), self.message, self.image])
         self._takes_progress = "progress" in inspect.signature(compute).parameters
         self._last_drawn, self._draw_seconds = 0.0, 0.0
-        if not button:
-            for control in self.controls.values():
-                control.observe(self._on_change, names="value")
+        for control in self.controls.values():  # with a button, a change only marks it stale
+            control.observe(self._on_stale if button else self._on_change, names="value")
         self.refresh()
 
     @property
@@ -164,6 +163,11 @@ class Panel:
     def _on_change(self, change):
         if not self._muted:
             self.refresh()
+
+    def _on_stale(self, change):
+        if not self._muted:
+            self._show_message(f"settings changed: press {self.button.description} to see "
+                               "them (the figure still shows the last run)", error=True)
 
     def _show_figure(self):
         png = render_png(self.view.figure)
