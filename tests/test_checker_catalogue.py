@@ -73,6 +73,8 @@ WRONG_RESULTS = {  # what a student's function returns instead of the right resu
     "the right answer as an array of text": lambda r: np.asarray(r).astype(str),
     "NaN": lambda r: np.asarray(r) * np.nan,
     "an object that raises whenever it is used": lambda r: Hostile(),
+    "a masked array hiding wrong numbers": lambda r: np.ma.masked_array(np.asarray(r) + 1,
+                                                                         mask=True),
 }
 
 
@@ -156,7 +158,7 @@ def test_the_catalogue_covers_every_checker_and_every_argument():
     assert len(CHECKERS) == 6
     changed = 10  # array or list arguments: z, z, (X, W, b), sizes, x, (theta, X, y)
     overwritten = 3  # arguments shaped like the result: z, z, theta
-    assert len(CATALOGUE) == 6 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 85
+    assert len(CATALOGUE) == 6 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 91
 
 
 @pytest.mark.parametrize("checker", CHECKERS, ids=checker_id)

@@ -85,7 +85,8 @@ def _parameter_count_hint(sizes, got, expected):
              expected - (last_in + 1) * last_out: f"the last layer ({last_in} -> {last_out}, "
                                                   f"{(last_in + 1) * last_out} parameters) is "
                                                   "missing from your count"}
-    return hints.get(got, "count, for each layer, d_in x d_out weights plus d_out biases")
+    return hints.get(got, "for each pair of neighbouring layers, count the weights (one per "
+                          "connection) and the biases (one per unit that computes something)")
 
 
 @checker(reference=ff.count_mlp_parameters)

@@ -152,17 +152,23 @@ def describe_crash(function, error):
 
 
 def readable(error):
-    """The first line of an error message, with numpy's matrix-product jargon translated."""
+    """The first line of an error message, with two of numpy's messages put plainly."""
     text = (str(error).strip().splitlines() or [""])[0]
     sizes = re.search(r"gufunc signature .*\(size (\d+) is different from (\d+)\)", text)
     if sizes:
         return (f"in a matrix product A @ B, A has {sizes[2]} columns but B has {sizes[1]} rows "
                 "(they must be equal)")
+    if text.startswith("The truth value of an array"):  # numpy's advice (a.any()) misleads here
+        return ("an array was used where Python needs one True or False (in `if`, `and`, "
+                "`or`, `max`, ...)")
     return text[:200]
 
 
 def as_array(got, what):
-    """`got` as float numbers if it is a numpy array of numbers; otherwise stop and say so."""
+    """`got` as a plain float array if it is a numpy array of numbers; otherwise stop and say so.
+
+    Subclasses lose their tricks here: a masked array is judged by its data, not its mask.
+    """
     if isinstance(got, (list, tuple)):
         raise Failed(f"{what} should be a numpy array, got {describe(got)}: compute it with "
                      "numpy operations on the arrays, which return arrays")
@@ -170,7 +176,7 @@ def as_array(got, what):
         raise Failed(f"{what} should be a numpy array, got {describe(got)}")
     if got.dtype.kind not in "biuf":
         raise Failed(f"{what} should hold real numbers, got an array of dtype {got.dtype}")
-    return got.astype(float)
+    return np.array(got, dtype=float)
 
 
 def diagnose(got, expected, what, mistakes=(), hint="", atol=1e-8):
