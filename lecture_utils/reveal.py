@@ -16,6 +16,8 @@ import io
 import ipywidgets as widgets
 from IPython.display import display
 
+from .widgets import styled_box
+
 HIDDEN_TEXT = "(answer hidden: run the notebook and click 'Show the answer')"
 
 
@@ -31,7 +33,7 @@ class Answer:
         self.body = widgets.HTML(f"<pre class='lu-answer'>{html.escape(text.rstrip())}</pre>",
                                  layout=widgets.Layout(display="none"))
         self.button.on_click(lambda _: self.toggle())
-        self.widget = widgets.VBox([self.button, self.body])
+        self.widget = styled_box([self.button, self.body])
 
     @property
     def shown(self):
