@@ -29,7 +29,7 @@ class Answer:
             raise ValueError("an answer needs some text to show")
         self.text, self.label = text, label
         self.button = widgets.Button(description=label, icon="eye",
-                                     layout=widgets.Layout(width="auto"))
+                                     layout=widgets.Layout(width="auto", align_self="flex-start"))
         self.body = widgets.HTML(f"<pre class='lu-answer'>{html.escape(text.rstrip())}</pre>",
                                  layout=widgets.Layout(display="none"))
         self.button.on_click(lambda _: self.toggle())
