@@ -650,7 +650,8 @@ def unstable_note(loss):
     factor, step = largest_jump(loss)
     if factor < UNSTABLE_JUMP:
         return ""
-    return (f"unstable: at step {step} the loss jumped {factor:,.0f}-fold, to {loss[step]:.2g}; "
+    return (f"unstable: at step {step} the loss jumped by a factor of {factor:,.0f}, to "
+            f"{loss[step]:.2g}; "
             "the learning rate is too large for steady descent (try 0.01), and the figure "
             "shows wherever the last jump left the fit")
 

@@ -438,6 +438,8 @@ def test_maze_mlp_panel_at_every_extreme(projector):
             result.estimate[panel.view.named_idx]))
         low, high = panel.view.named_bars[0].axes.get_ylim()
         assert low <= min(bar_heights) and max(bar_heights) <= high  # no bar is cut off
+    maps = (panel.view.mlp.ax, panel.view.mlp_error.ax)
+    assert min(min(ax.bbox.width, ax.bbox.height) for ax in maps) > 180  # px, was about 120
 
 
 def test_depth_comparison_figure_fits_a_projector(projector):
