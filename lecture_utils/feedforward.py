@@ -667,7 +667,7 @@ class MazeFitView:
     def __init__(self):
         setting = maze_setting()
         maze, values = self.maze, self.values = setting.maze, setting.values
-        self.figure = plots.new_figure(11.5, 6.6)
+        self.figure = plots.new_figure(11.5, 6.0)  # 1150 x 600 px: fits a 720 px projector
         top, bottom = self.figure.subfigures(2, 1)
         top_maps, top_loss = top.subfigures(1, 2, width_ratios=[3, 1.15])
         bottom_maps, bottom_bars = bottom.subfigures(1, 2, width_ratios=[2.1, 2.05])
