@@ -12,8 +12,8 @@ from matplotlib.ticker import MaxNLocator
 
 from . import maze as mz
 from . import nn, plots, style
-from .function_approximation import best_linear_fit, maze_setting
 from .optim import Adam
+from .running_example import best_linear_fit, maze_setting
 from .train import train
 from .widgets import Panel, dropdown, slider
 

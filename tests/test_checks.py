@@ -99,22 +99,3 @@ def test_gradient_step_checker_text_has_no_shouting():
 
 def test_a_verdict_prints_as_one_line():
     assert str(Verdict(False, "row 1 is wrong")) == "❌ Not yet right: row 1 is wrong"
-
-
-def test_the_notebook_solution_cells_pass_their_checkers():
-    import json
-    from pathlib import Path
-
-    from lecture_utils import checks
-
-    path = Path(__file__).parent.parent / "notebooks" / "01_function_approximation.ipynb"
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    solutions = [c for c in cells if "solution" in c["metadata"].get("tags", [])]
-    assert len(solutions) >= 2
-    for cell in solutions:
-        assert cell["metadata"]["jupyter"]["source_hidden"] is True  # collapsed
-        namespace = {"np": np, **vars(checks)}
-        lines = "".join(cell["source"]).splitlines()
-        exec("\n".join(lines[:-1]), namespace)  # everything but the checker call
-        verdict = eval(lines[-1], namespace)
-        assert verdict.passed is True, verdict.message
