@@ -90,7 +90,7 @@ def freeze_widgets(notebook):
                 continue
             shown = widget_outputs(data[WIDGET_VIEW]["model_id"], state)
             text = data.get("text/plain", "")
-            if shown or _AUTOMATIC_REPR.match(text):
+            if _AUTOMATIC_REPR.match(text):
                 text = INTERACTIVE_NOTE
             frozen += shown + [nbformat.v4.new_output("display_data", {"text/plain": text})]
         cell.outputs = frozen
