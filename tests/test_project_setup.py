@@ -7,6 +7,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from packaging.specifiers import SpecifierSet
+
 ROOT = Path(__file__).parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 BINDER = ROOT / ".binder"
@@ -32,8 +34,10 @@ def test_environment_yml_installs_every_dependency_of_pyproject():
 
 def test_binder_environment_pins_python_and_installs_every_runtime_dependency():
     environment = (BINDER / "environment.yml").read_text()
-    assert re.search(r"^  - python=3\.\d+$", environment, re.MULTILINE), \
-        "repo2docker reads only an exact `python=3.X` (a bound like python>=3.11 is ignored)"
+    pinned = re.search(r"^  - python=(3\.\d+)$", environment, re.MULTILINE)
+    assert pinned, "repo2docker reads only an exact `python=3.X`, not a bound like python>=3.11"
+    assert pinned.group(1) in SpecifierSet(PROJECT["requires-python"]), \
+        f"Binder's python {pinned.group(1)} does not satisfy {PROJECT['requires-python']}"
     missing = {_name(r) for r in PROJECT["dependencies"]} - _listed(environment)
     assert not missing, f".binder/environment.yml lacks {sorted(missing)} (pyproject.toml has them)"
 
