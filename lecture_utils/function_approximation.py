@@ -10,18 +10,17 @@ trajectories from S, which pass s1 and s3 but never s2 and s4 (MARL book, chapte
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import ipywidgets as widgets
 import numpy as np
 
 from . import maze as mz
 from .plots import (
-    MAZE_CMAP,
     LossCurve,
     NamedEstimates,
     ValueComparison,
     ValueHeatmap,
     freeze_layout,
     label_cell,
+    maze_cmap,
     new_figure,
 )
 from .running_example import (
@@ -31,9 +30,9 @@ from .running_example import (
     maze_setting,
     scaled_features,
 )
-from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, TRUE_COLOUR
+from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, INK, TRUE_COLOUR
 from .train import DIVERGENCE_FACTOR
-from .widgets import Panel, dropdown, slider
+from .widgets import Panel, choice_slider, dropdown, slider
 
 GO_STATES = 1e170  # approximate number of states of Go (slides)
 MAX_SIZE, MAX_AGENTS = 60, 60  # slider ranges of the table-size panel: 51 agents reach Go
@@ -176,7 +175,7 @@ class TableSizeView:
         result = result or table_size()
         self.figure = new_figure(9.5, 3.4)
         self.ax_maze, self.ax = self.figure.subplots(1, 2, width_ratios=[1, 1.8])
-        self.walls = self.ax_maze.imshow(result.walls, cmap=MAZE_CMAP, vmin=0, vmax=1,
+        self.walls = self.ax_maze.imshow(result.walls, cmap=maze_cmap(), vmin=0, vmax=1,
                                          interpolation="nearest")
         self.goal = self.ax_maze.scatter([0], [0], marker="*", s=80, color=DATA_COLOUR,
                                          edgecolors="black", linewidths=0.5, zorder=3,
@@ -424,13 +423,6 @@ LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.8, 0.9
                   2.0, 5.0, 10.0)
 
 
-def choice_slider(values, value, description):
-    """A slider over the listed `values` only: its readout shows exactly the value used."""
-    return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in values], value=value,
-                                   description=description, layout=widgets.Layout(width="420px"),
-                                   style={"description_width": "130px"})
-
-
 def print_learning_rate_limits(fits=COMPARED_FITS):
     """The stability limit 1 / lam_max per feature map, and the swing exactly at the limit."""
     print(f"{'features':14s} {'learning rate must stay below':>30s}")
@@ -566,7 +558,7 @@ class CurveFitView:
         n = MAX_DEGREE + 1
         self.bars = self.ax_theta.bar(np.arange(n), np.zeros(n), color=FIT_COLOUR)
         self.ax_theta.set_xticks(np.arange(0, n, 4), [f"$\\theta_{{{k}}}$" for k in range(0, n, 4)])
-        self.ax_theta.axhline(0, color="black", linewidth=0.8)
+        self.ax_theta.axhline(0, color=INK, linewidth=0.8)
         self.ax_theta.set_title("parameters")
         self.update(fit_curve(MAX_DEGREE))  # lay out room for the widest ticks, then keep it
         freeze_layout(self.figure)
