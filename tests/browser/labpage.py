@@ -2,7 +2,7 @@
 
     with jupyterlab(root) as lab, chromium() as browser:
         notebook = Notebook.open(browser, lab, "notebooks/01_function_approximation.ipynb")
-        notebook.run_all()                 # waits until the kernel is idle again
+        notebook.run_all()                 # waits until every cell ran and the kernel is idle
         notebook.problems()                # ([], 0): no error output, nothing logged
         for panel in notebook.panels(): ...
 
@@ -145,41 +145,52 @@ class Notebook:
     """One notebook open in its own browser page."""
 
     def __init__(self, page, path):
-        self.page, self.path = page, path
+        self.page, self.path, self.run_sent = page, path, False
 
     @classmethod
     def open(cls, browser, lab, path):
-        """Open `path` (relative to the server's root) in a new 1400-px-wide page."""
+        """Start opening `path` (relative to the server's root) in a new 1400-px-wide page.
+
+        Returns at once: JupyterLab loads and the kernel starts in the background, so that
+        several notebooks can load side by side; `run_all` waits for them."""
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(60 * SECOND)
-        page.goto(lab.url(f"lab/tree/{path}", "&reset"), wait_until="domcontentloaded")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120 * SECOND)
-        accept = page.locator(".jp-Dialog button.jp-mod-accept")  # "select a kernel"
-        with contextlib.suppress(Exception):
-            accept.wait_for(timeout=3 * SECOND)
-            accept.click()
-        notebook = cls(page, path)
-        notebook.wait_until_idle()  # the kernel has started
-        return notebook
+        page.goto(lab.url(f"lab/tree/{path}", "&reset"), wait_until="commit")
+        return cls(page, path)
 
     def wait_until_idle(self, timeout=KERNEL_TIMEOUT):
         """Wait until the kernel is idle and no cell is queued or running."""
         self.page.wait_for_function(IDLE_JS, timeout=timeout, polling=100)
 
+    def send_run_all(self):
+        """Once the notebook is on the page and its kernel idle, ask it to run every cell;
+        do not wait for them (`run_all` does)."""
+        self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=KERNEL_TIMEOUT)
+        accept = self.page.locator(".jp-Dialog button.jp-mod-accept")  # "select a kernel"
+        with contextlib.suppress(Exception):
+            accept.wait_for(timeout=3 * SECOND)
+            accept.click()
+        self.wait_until_idle()  # the kernel has started
+        self.page.evaluate(
+            "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+        self.run_sent = True
+
     def run_all(self, timeout=KERNEL_TIMEOUT):
-        """Run every cell; wait until each has run and the kernel is idle again.
+        """Run every cell (unless `send_run_all` did already); wait until each has run and
+        the kernel is idle again.
 
         Right after opening, run-all now and then does nothing: then it is sent once more.
         """
         for attempt in range(2):
-            self.page.evaluate(
-                "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-            try:  # some code cell gets an execution count within 30 s
+            if attempt or not self.run_sent:
+                self.send_run_all()
+            try:  # within 20 s some code cell is queued, running or done
                 self.page.wait_for_function(
-                    f"() => {CELLS_JS}.some(c => c.type === 'code' && c.executionCount)",
-                    timeout=30 * SECOND)
+                    f"() => {CELLS_JS}.some(c => c.type === 'code' &&"
+                    f" (c.executionCount || c.executionState === 'running'))",
+                    timeout=20 * SECOND)
                 break
-            except Exception:
+            except Exception:  # Playwright's TimeoutError
                 if attempt:
                     raise
         self.page.wait_for_function(

@@ -115,9 +115,23 @@ def drive_loose_control(check, control):
     check.no_errors(f"outside the panels, {control}")
 
 
+@pytest.fixture(scope="module")
+def notebooks(browser, lab):
+    """Every notebook opened and its run-all sent, side by side (a busy machine's cores are
+    used while the test drives the first one); each is closed at the end."""
+    opened = {path: Notebook.open(browser, lab, path.relative_to(ROOT).as_posix())
+              for path in NOTEBOOKS}
+    for notebook in opened.values():
+        notebook.send_run_all()
+    yield opened
+    for notebook in opened.values():
+        notebook.close()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_and_every_control_redraws_its_figure(path, lab, browser, screenshots):
-    notebook = Notebook.open(browser, lab, path.relative_to(ROOT).as_posix())
+def test_notebook_runs_and_every_control_redraws_its_figure(path, notebooks, screenshots):
+    notebook = notebooks[path]
+    notebook.page.bring_to_front()
     check = Check(notebook, path.stem)
     try:
         notebook.run_all()
@@ -135,5 +149,3 @@ def test_notebook_runs_and_every_control_redraws_its_figure(path, lab, browser, 
     except BaseException:
         notebook.screenshot(screenshots / f"{path.stem}-failed.png")
         raise
-    finally:
-        notebook.close()
