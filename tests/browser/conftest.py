@@ -13,6 +13,7 @@ from labpage import INSTALL_HINT, chromium, find_chromium, jupyterlab
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "browser-screenshots"
+SCREENSHOTS_USED = pytest.StashKey[bool]()  # print the folder only if this run wrote to it
 
 
 def running_in_ci():
@@ -52,11 +53,13 @@ def lab(browser):
 
 
 @pytest.fixture(scope="session")
-def screenshots():
+def screenshots(request):
+    """The folder for screenshots, printed at the end of the run."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    request.config.stash[SCREENSHOTS_USED] = True
     return SCREENSHOTS
 
 
-def pytest_terminal_summary(terminalreporter):
-    if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
+def pytest_terminal_summary(terminalreporter, config):
+    if config.stash.get(SCREENSHOTS_USED, False):
         terminalreporter.write_line(f"browser test screenshots: {SCREENSHOTS}")

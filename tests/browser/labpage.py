@@ -215,7 +215,7 @@ class Notebook:
             self.page.wait_for_selector(".jp-LogConsolePanel .jp-OutputArea-output",
                                         timeout=5 * SECOND)
             return "\n".join(self.page.locator(".jp-LogConsolePanel .jp-OutputArea-output")
-                             .all_inner_texts())[-2000:]
+                             .all_inner_texts())[-800:]  # the traceback's end
         return "(could not open the log console)"
 
     def watch_kernel(self):
