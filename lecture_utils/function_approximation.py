@@ -14,61 +14,29 @@ import numpy as np
 
 from . import maze as mz
 from .plots import (
-    MAZE_CMAP,
     LossCurve,
     NamedEstimates,
     ValueComparison,
     ValueHeatmap,
     freeze_layout,
     label_cell,
+    maze_cmap,
     new_figure,
 )
-from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, TRUE_COLOUR
+from .running_example import (
+    EXPERIENCE_SEED,
+    GAMMA,
+    best_linear_fit,
+    maze_setting,
+    scaled_features,
+)
+from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, INK, TRUE_COLOUR
 from .train import DIVERGENCE_FACTOR
 from .widgets import Panel, dropdown, slider
 
-GAMMA = 0.95
-EXPERIENCE_SEED = 1  # three trajectories from this seed visit s1, s3 and not s2, s4
 GO_STATES = 1e170  # approximate number of states of Go (slides)
 MAX_SIZE, MAX_AGENTS = 60, 60  # slider ranges of the table-size panel: 51 agents reach Go
 
-
-@dataclass(frozen=True)
-class Setting:
-    """The maze, its policy, the true values V^pi (N,), the experience and its visited states."""
-
-    maze: mz.Maze
-    policy: np.ndarray
-    values: np.ndarray
-    trajectories: list
-    visited: np.ndarray
-
-    @property
-    def unvisited(self):
-        """Sorted indices of the states no trajectory visited (never trained on)."""
-        return np.setdiff1d(np.arange(self.maze.n_states), self.visited)
-
-    def unvisited_rmse(self, estimate):
-        """Root mean squared error of an estimate (N,) against V^pi on the unvisited states."""
-        error = (np.asarray(estimate, dtype=float) - self.values)[self.unvisited]
-        return float(np.sqrt(np.mean(error ** 2)))
-
-
-@lru_cache(maxsize=64)
-def maze_setting(n_trajectories=3, seed=EXPERIENCE_SEED):
-    """The default maze with V^pi and `n_trajectories` episodes sampled with `seed` (cached)."""
-    maze = mz.make_maze()
-    policy = mz.goal_directed_policy(maze)
-    values = mz.policy_evaluation(maze, policy, GAMMA)
-    trajectories = mz.sample_trajectories(maze, policy, n_trajectories, rng=seed)
-    return Setting(maze, policy, values, trajectories, mz.visited_states(trajectories))
-
-
-def _named_values(maze, values):
-    return {name: float(values[maze.index(cell)]) for name, cell in maze.named_states.items()}
-
-
-# --- (a) Tabular values ---------------------------------------------------------------------
 
 def monte_carlo_table(maze, trajectories, gamma=GAMMA, initial_value=0.0):
     """Every-visit Monte Carlo: each entry is the average return observed after its state.
@@ -113,7 +81,7 @@ def fit_tabular(n_trajectories=3, seed=EXPERIENCE_SEED):
     entries = "its entry still holds" if len(unseen) == 1 else "their entries still hold"
     note = f"never visited: {', '.join(unseen)} ({entries} the initial value 0)" if unseen else ""
     return TabularResult(table, counts, setting.values, setting.visited,
-                         _named_values(setting.maze, table), note)
+                         setting.named_values(table), note)
 
 
 class TabularView:
@@ -197,7 +165,7 @@ class TableSizeView:
         result = result or table_size()
         self.figure = new_figure(9.5, 3.4)
         self.ax_maze, self.ax = self.figure.subplots(1, 2, width_ratios=[1, 1.8])
-        self.walls = self.ax_maze.imshow(result.walls, cmap=MAZE_CMAP, vmin=0, vmax=1,
+        self.walls = self.ax_maze.imshow(result.walls, cmap=maze_cmap(), vmin=0, vmax=1,
                                          interpolation="nearest")
         self.goal = self.ax_maze.scatter([0], [0], marker="*", s=80, color=DATA_COLOUR,
                                          edgecolors="black", linewidths=0.5, zorder=3,
@@ -262,19 +230,6 @@ def gradient_step(theta, X, y, lr):
     return theta - lr * gradient
 
 
-@lru_cache(maxsize=128)
-def scaled_features(kind, degree=3, width=1.0):
-    """features(maze, kind) divided by one constant so that (1/N) X^T X has largest eigenvalue 1.
-
-    The constant rescales theta and the step size only (the fitted values are unchanged),
-    so one learning rate suits every feature map. Read-only (N, D).
-    """
-    X = mz.features(maze_setting().maze, kind, degree=degree, width=width)
-    X = X / np.sqrt(np.linalg.eigvalsh(X.T @ X / len(X)).max())
-    X.setflags(write=False)
-    return X
-
-
 @dataclass
 class LinearFitResult:
     """A linear fit V_hat = X theta: estimate (N,) (NaN after divergence), loss per step."""
@@ -290,14 +245,6 @@ class LinearFitResult:
     note: str = ""
 
 
-def _train_indices(setting, train_on):
-    if train_on == "visited":
-        return setting.visited
-    if train_on == "all":
-        return np.arange(setting.maze.n_states)
-    raise ValueError(f"train_on must be 'visited' or 'all', got {train_on!r}")
-
-
 def fit_linear(features="polynomial", degree=3, rbf_width=1.0, lr=0.5, steps=200,
                train_on="visited"):
     """Fit V_hat(s) = theta^T x(s) to V^pi by full-batch gradient descent on the MSE.
@@ -310,7 +257,7 @@ def fit_linear(features="polynomial", degree=3, rbf_width=1.0, lr=0.5, steps=200
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     setting = maze_setting()
-    train = _train_indices(setting, train_on)
+    train = setting.train_indices(train_on)
     X_all = scaled_features(features, int(degree), float(rbf_width))
     X, y = X_all[train], setting.values[train]
     theta = np.zeros(X.shape[1])
@@ -326,7 +273,7 @@ def fit_linear(features="polynomial", degree=3, rbf_width=1.0, lr=0.5, steps=200
     best = np.linalg.lstsq(X, y, rcond=None)[0]
     estimate = np.full(len(X_all), np.nan) if diverged else X_all @ theta
     return LinearFitResult(theta, estimate, np.array(losses), mse_loss(best, X, y),
-                           setting.values, train, _named_values(setting.maze, estimate),
+                           setting.values, train, setting.named_values(estimate),
                            diverged, note)
 
 
@@ -400,7 +347,7 @@ def print_fit_summaries(fits=COMPARED_FITS, steps=200):
     least-squares fit that gradient descent converges to.
     """
     setting = maze_setting()
-    truth = _named_values(setting.maze, setting.values)
+    truth = setting.named_values(setting.values)
     print(f"{'':14s} {'training loss':^21s}   {'RMSE on unvisited':^21s}   "
           f"{f'after {steps} steps':^15s}")
     print(f"{'features':14s} {f'{steps} steps':>10s} {'least sq.':>10s}   "
@@ -506,7 +453,7 @@ class CurveFitView:
         self.ax_theta.set_xticks(np.arange(9), [f"$\\theta_{k}$" for k in range(9)])
         self.legend = self.ax.legend([self.raw, self.fit], ["", ""], loc="upper left",
                                      fontsize="small")
-        self.ax_theta.axhline(0, color="black", linewidth=0.8)
+        self.ax_theta.axhline(0, color=INK, linewidth=0.8)
         self.ax_theta.set_title("parameters")
         self.update(result)
         freeze_layout(self.figure)
@@ -541,15 +488,6 @@ def curve_fit_panel():
 
 
 # --- (d) Where hand-made features fail ---------------------------------------------------------
-
-def best_linear_fit(features="polynomial", degree=3, rbf_width=1.0, train_on="all"):
-    """The least-squares linear fit (the best any theta can do) on the chosen states; (N,)."""
-    setting = maze_setting()
-    train = _train_indices(setting, train_on)
-    X = scaled_features(features, int(degree), float(rbf_width))
-    theta = np.linalg.lstsq(X[train], setting.values[train], rcond=None)[0]
-    return X @ theta
-
 
 FAILURE_CASES = (("coordinates", {}), ("polynomial", {"degree": 2}),
                  ("polynomial", {"degree": 3}))
