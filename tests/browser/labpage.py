@@ -276,6 +276,10 @@ class Control:
     def __str__(self):
         return f"{self.kind} '{self.name}'"
 
+    def output_text(self):
+        """The text of the cell output holding this control (what pressing it may change)."""
+        return self.locator.evaluate("e => (e.closest('.jp-OutputArea') || e).innerText")
+
     @property
     def disabled(self):
         return self.locator.evaluate(

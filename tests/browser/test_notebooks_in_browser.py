@@ -100,11 +100,15 @@ def drive_panel(check, panel):
 
 
 def drive_loose_control(check, control):
-    """A control outside every panel: operate it once; it must not cause errors."""
+    """A control outside every panel: operate it; it must not cause errors, and a button
+    must change what its cell shows (e.g. "Show the answer" shows it)."""
     if control.disabled:
         return
     if control.kind == "button":
+        shown = control.output_text()
         check.notebook.after(control.locator.click)
+        check.that(control.output_text() != shown, f"outside the panels, {control}",
+                   "pressing it changed nothing in its cell's output")
     elif control.kind == "dropdown":
         for option in control.options:
             if option != control.selected:
