@@ -25,6 +25,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+try:
+    from playwright.sync_api import TimeoutError as PageTimeout
+except ImportError:  # the browser test then skips, saying how to install it
+    PageTimeout = TimeoutError
+
 INSTALL_HINT = ("the browser test needs Debian's chromium: "
                 "`sudo apt-get update && sudo apt-get install -y chromium` (`.ci/run` does this)")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -39,11 +44,12 @@ LAB_SETTINGS = {  # JupyterLab user settings: every cell stays in the page; no n
 SECOND = 1000  # Playwright counts in milliseconds
 KERNEL_TIMEOUT = 180 * SECOND  # run-all of one notebook on a busy 2-core machine
 
-# what the page shows, as CSS selectors (JupyterLab 4, ipywidgets 8)
+# the notebook's state, as JavaScript in the page (JupyterLab 4 exposes itself as jupyterapp)
 NOTEBOOK_JS = "window.jupyterapp.shell.currentWidget"  # the notebook panel open in the page
 CELLS_JS = f"Array.from({NOTEBOOK_JS}.content.model.cells)"
 IDLE_JS = (f"() => {NOTEBOOK_JS}?.sessionContext?.session?.kernel?.status === 'idle'"
            f" && {CELLS_JS}.every(c => c.type !== 'code' || c.executionState !== 'running')")
+# what the page shows, as CSS selectors (JupyterLab 4, ipywidgets 8)
 ERROR_OUTPUT = "[data-mime-type='application/vnd.jupyter.stderr']"  # tracebacks and stderr
 LOG_COUNTER = ".jp-LogConsoleStatusItem"
 FIGURE = "img"  # an ipywidgets Image or an inline matplotlib figure
@@ -110,6 +116,7 @@ def jupyterlab(root, timeout=120):
 
 
 def _wait_until_answers(lab, server, timeout, log_path):
+    """Poll the server's status address until it answers; fail with its log if it exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -167,7 +174,7 @@ class Notebook:
         do not wait for them (`run_all` does)."""
         self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=KERNEL_TIMEOUT)
         accept = self.page.locator(".jp-Dialog button.jp-mod-accept")  # "select a kernel"
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(PageTimeout):  # none asked
             accept.wait_for(timeout=3 * SECOND)
             accept.click()
         self.wait_until_idle()  # the kernel has started
@@ -190,7 +197,7 @@ class Notebook:
                     f" (c.executionCount || c.executionState === 'running'))",
                     timeout=20 * SECOND)
                 break
-            except Exception:  # Playwright's TimeoutError
+            except PageTimeout:
                 if attempt:
                     raise
         self.page.wait_for_function(
@@ -210,7 +217,7 @@ class Notebook:
 
     def log_messages(self):
         """The log console's text (opened on demand; only used to explain a failure)."""
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(PageTimeout):
             self.page.locator(LOG_COUNTER).first.click()
             self.page.wait_for_selector(".jp-LogConsolePanel .jp-OutputArea-output",
                                         timeout=5 * SECOND)
@@ -259,9 +266,9 @@ class Notebook:
                 if not control.locator.evaluate("e => !!e.closest('[data-panel]')")]
 
     def screenshot(self, path):
-        """Save the whole notebook page as a PNG at `path`."""
+        """Save the page as a student sees it (1400x1000 pixels) as a PNG at `path`."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path))
 
     def close(self):
         self.page.close()
@@ -276,9 +283,21 @@ class Control:
     def __str__(self):
         return f"{self.kind} '{self.name}'"
 
+    OUTPUT_TEXT = "e => (e.closest('.jp-OutputArea') || e).innerText"
+
     def output_text(self):
         """The text of the cell output holding this control (what pressing it may change)."""
-        return self.locator.evaluate("e => (e.closest('.jp-OutputArea') || e).innerText")
+        return self.locator.evaluate(self.OUTPUT_TEXT)
+
+    def wait_for_output_change(self, before, timeout):
+        """Wait up to `timeout` ms for `output_text()` to differ from `before`; True if it did."""
+        try:
+            self.locator.page.wait_for_function(
+                f"([e, before]) => ({self.OUTPUT_TEXT})(e) !== before",
+                arg=[self.locator.element_handle(), before], timeout=timeout, polling=50)
+            return True
+        except PageTimeout:
+            return False
 
     @property
     def disabled(self):
@@ -355,9 +374,10 @@ class Panel:
                 f"`[data-panel='${{panel}}'] {FIGURE}`)].map(i => i.src).join(' ') !== before",
                 arg=[self.number - 1, before], timeout=timeout, polling=50)
             return True
-        except Exception:  # Playwright's TimeoutError
+        except PageTimeout:
             return False
 
     def screenshot(self, path):
+        """Save the panel alone (scrolled into view) as a PNG at `path`."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.root.screenshot(path=str(path))

@@ -8,7 +8,8 @@ log console (where exceptions raised inside widget callbacks go), and the figure
 panel has changed at least once per slider, for each dropdown option (unless the panel
 shows a message instead) and for each button. In a panel with a button the controls only
 take effect when it is pressed, so there only the button must change the figure. Controls
-outside panels (a "Show the answer" button) are operated and must not cause errors.
+outside panels are operated and must not cause errors; a button there (e.g. "Show the
+answer") must change what its cell shows.
 
 Panels and controls are found in the page, so a new notebook is covered without editing this.
 """
@@ -107,7 +108,7 @@ def drive_loose_control(check, control):
     if control.kind == "button":
         shown = control.output_text()
         check.notebook.after(control.locator.click)
-        check.that(control.output_text() != shown, f"outside the panels, {control}",
+        check.that(control.wait_for_output_change(shown, SETTLE), f"outside the panels, {control}",
                    "pressing it changed nothing in its cell's output")
     elif control.kind == "dropdown":
         for option in control.options:
