@@ -15,6 +15,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .maze import value_grid
+from .render import png
 from .style import DATA_COLOUR, ERROR_CMAP, FIT_COLOUR, TRUE_COLOUR, VALUE_CMAP
 
 WALL_COLOUR = "#3a3a3a"
@@ -33,9 +34,7 @@ def show(figure):
     """Display a Figure in the notebook as a PNG, whatever the matplotlib backend."""
     from IPython.display import Image, display
 
-    from .widgets import render_png
-
-    display(Image(render_png(figure)))
+    display(Image(png(figure)))
 
 
 def freeze_layout(figure, right=0.975):

@@ -12,27 +12,23 @@ never as a traceback, a NaN plot or warning text.
 """
 
 import inspect
-import io
 import time
+from collections import OrderedDict
 
 import ipywidgets as widgets
 import numpy as np
 from IPython.display import display
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from threadpoolctl import threadpool_limits
+
+from . import render
 
 
 def render_png(figure):
     """Render a matplotlib Figure to PNG bytes (works without pyplot or a display).
 
-    Draws once through the Agg canvas: `savefig` would draw twice whenever the figure
-    has a layout engine, which doubles the time of every panel update.
+    Redraws only what changed since the figure was last rendered (`lecture_utils.render`).
     """
-    if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    figure.canvas.print_png(buffer)
-    return buffer.getvalue()
+    return render.png(figure)
 
 
 def slider(value, min, max, step=None, description="", live=True, log=False, readout_format=None):
@@ -84,11 +80,18 @@ class Panel:
     button: if given (e.g. "Train"), work runs only when this button is pressed, not on
         every control change; a `compute` with a `progress` keyword then gets a callback
         it may call with partial results, and the figure grows live while it runs.
+    busy: for a compute slower than ~150 ms, the message shown while it runs, formatted
+        with the settings, e.g. "fitting a {width}x{depth} network ...".
+    cache: keep the results of this many recent settings, so dragging back is instant
+        (for a slow compute whose settings space is small).
     """
 
-    def __init__(self, compute, view, controls, question=None, button=None):
+    def __init__(self, compute, view, controls, question=None, button=None, busy=None,
+                 cache=0):
         self.compute, self.view, self.controls = compute, view, dict(controls)
         self.result, self.message_text, self.seconds = None, "", 0.0
+        self.busy, self.busy_shown = busy, False
+        self.cache = ResultCache(cache) if cache else None
         self.message = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%",
                                                                         height="auto"))
@@ -133,10 +136,7 @@ class Panel:
         if self._takes_progress:
             settings["progress"] = self._progress
         try:
-            # one BLAS thread: panel-sized matrices gain nothing from more, and on a busy
-            # 2-core machine extra threads made a 0.5 s fit take 3 to 14 s
-            with np.errstate(all="ignore"), threadpool_limits(1):
-                result = self.compute(**settings)
+            result = self._cached_compute(settings)
         except ValueError as error:  # bad settings: say so, keep the last good figure
             self._show_message(str(error), error=True)
             self.result = None
@@ -149,6 +149,23 @@ class Panel:
         return result
 
     _muted = False
+
+    def _cached_compute(self, settings):
+        """The result for `settings`: from the cache, else computed behind the busy cue."""
+        key = None if self.cache is None else tuple(sorted(settings.items(), key=str))
+        if key is not None and key in self.cache:
+            self.busy_shown = False
+            return self.cache[key]
+        self.busy_shown = bool(self.busy)
+        if self.busy:  # a widget sends its new value at once: the cue is up while we work
+            self._show_message(self.busy.format(**settings), error=False)
+        # one BLAS thread: panel-sized matrices gain nothing from more, and on a busy
+        # 2-core machine extra threads made a 0.5 s fit take 3 to 14 s
+        with np.errstate(all="ignore"), threadpool_limits(1):
+            result = self.compute(**settings)
+        if key is not None:
+            self.cache[key] = result
+        return result
 
     def _progress(self, partial_result, every_seconds=0.3):
         """Redraw with a partial result (live training curves), at most every `every_seconds`
@@ -178,3 +195,21 @@ class Panel:
 
     def _ipython_display_(self):
         display(self.widget)
+
+
+class ResultCache(OrderedDict):
+    """A dict that keeps only its `size` most recently used entries."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+    def __getitem__(self, key):
+        self.move_to_end(key)
+        return super().__getitem__(key)
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)

@@ -1,0 +1,143 @@
+"""Fast renders (only what changed) look exactly like a full draw of the same figure."""
+
+import importlib
+import pkgutil
+
+import numpy as np
+import pytest
+from conftest import sweep_panel
+from matplotlib.figure import Figure
+
+import lecture_utils
+from lecture_utils import render
+from lecture_utils.plots import freeze_layout, new_figure
+from lecture_utils.style import set_style
+
+MAX_DIFFERENT_PIXELS = 8  # "within a few pixels" of a full draw ...
+TOLERANCE = 24  # ... where a pixel differs if a channel differs by more (edge antialiasing)
+
+
+def different_pixels(figure):
+    """How many pixels of the last render differ from a full draw of the same state."""
+    renderer = render.renderer_of(figure)
+    fast = np.array(renderer.rgba())
+    difference = np.abs(fast.astype(int) - renderer.full_draw_pixels())
+    return int((difference > TOLERANCE).any(axis=2).sum())
+
+
+def all_panels():
+    """(module.name, builder) of every panel in every module's PANELS."""
+    panels = []
+    for info in pkgutil.iter_modules(lecture_utils.__path__):
+        module = importlib.import_module(f"lecture_utils.{info.name}")
+        for name, build in getattr(module, "PANELS", {}).items():
+            panels.append(pytest.param(build, id=f"{info.name}.{name}"))
+    return panels
+
+
+@pytest.fixture(params=["default", "projector"])
+def styled(request):
+    set_style(request.param)
+    yield request.param
+    set_style("default")
+
+
+@pytest.mark.parametrize("build", all_panels())
+def test_every_panel_update_looks_like_a_full_draw(build, styled):
+    panel = build()
+    renderer = render.renderer_of(panel.view.figure)
+    for name, value, _, _ in sweep_panel(panel):
+        assert different_pixels(panel.view.figure) <= MAX_DIFFERENT_PIXELS, (name, value)
+    if not render.has_live_layout(panel.view.figure):  # else every draw is a full draw
+        assert renderer.fast_draws > 0  # the sweep took the fast path at least once
+
+
+def line_figure():
+    figure = new_figure(3, 2)
+    ax = figure.add_subplot()
+    (line,) = ax.plot([0, 1, 2], [0, 1, 0])
+    ax.set_title("fixed")
+    freeze_layout(figure)
+    return figure, ax, line
+
+
+def test_only_a_data_change_takes_the_fast_path():
+    figure, ax, line = line_figure()
+    renderer = render.renderer_of(figure)
+    assert renderer.render() == "full"  # the first render draws everything
+    line.set_ydata([1, 0, 1])
+    assert renderer.render() == "full"  # the line becomes animated: a new background
+    assert line in renderer.animated and ax.yaxis not in renderer.animated  # ticks stay
+    line.set_ydata([0.5, 0.2, 0.5])
+    assert renderer.render() == "fast" and different_pixels(figure) == 0
+    assert renderer.render() == "fast"  # nothing changed: the background and the line again
+
+
+def test_a_limit_change_redraws_the_whole_axes_with_its_ticks():
+    figure, ax, line = line_figure()
+    renderer = render.renderer_of(figure)
+    renderer.render()
+    ax.set_ylim(-5, 5)
+    assert renderer.render() == "full" and ax in renderer.animated
+    ax.set_ylim(-1, 1)  # the Axes is already animated: its new ticks come without a full draw
+    assert renderer.render() == "fast" and different_pixels(figure) == 0
+    ax.set_ylim(-1, 1)  # the same limits again: nothing to redraw in the frame
+    line.set_ydata([0, 0.5, 0])
+    assert renderer.render() == "fast" and different_pixels(figure) == 0
+
+
+def test_a_changed_title_is_redrawn_and_legends_above_it_stay_on_top():
+    figure, ax, line = line_figure()
+    ax.legend([line], ["curve"], loc="upper left")
+    renderer = render.renderer_of(figure)
+    renderer.render()
+    ax.set_title("changed")
+    assert renderer.render() == "full" and ax.title in renderer.animated
+    assert ax.get_legend() in renderer.animated  # drawn above the title: animated with it
+    ax.set_title("changed again")
+    line.set_ydata([2, 1, 2])
+    assert renderer.render() == "full"  # the line is new to the animated set
+    ax.get_legend().get_texts()[0].set_text("renamed")  # a text inside the legend
+    assert renderer.render() == "fast" and different_pixels(figure) == 0
+
+
+def test_bars_below_the_grid_keep_the_grid_on_top():
+    figure = new_figure(3, 2)
+    ax = figure.add_subplot()
+    bars = ax.bar([0, 1], [1, 2])
+    ax.grid(True)
+    ax.set_ylim(0, 3)
+    freeze_layout(figure)
+    renderer = render.renderer_of(figure)
+    renderer.render()
+    for height in (1.5, 2.5, 0.5):
+        bars[0].set_height(height)
+        renderer.render()
+        assert different_pixels(figure) == 0
+
+
+def test_a_new_artist_or_a_resized_figure_draws_everything():
+    figure, ax, line = line_figure()
+    renderer = render.renderer_of(figure)
+    renderer.render()
+    (other,) = ax.plot([0, 2], [1, 1])
+    assert renderer.render() == "full" and different_pixels(figure) == 0
+    figure.set_size_inches(4, 2)
+    assert renderer.render() == "full" and renderer.animated == []
+    assert renderer.rgba().shape[:2] == (2 * figure.dpi, 4 * figure.dpi)
+
+
+def test_a_figure_with_a_live_layout_is_always_drawn_in_full():
+    figure = Figure(figsize=(3, 2), layout="constrained")
+    (line,) = figure.add_subplot().plot([0, 1])
+    renderer = render.renderer_of(figure)
+    renderer.render()
+    line.set_ydata([1, 0])
+    assert renderer.render() == "full" and renderer.render() == "full"
+
+
+def test_png_is_fast_to_encode_and_keeps_the_width_in_its_header():
+    figure, _, _ = line_figure()
+    data = render.png(figure)
+    assert data.startswith(b"\x89PNG") and data[12:16] == b"IHDR"
+    assert int.from_bytes(data[16:20], "big") == 3 * figure.dpi
