@@ -102,15 +102,17 @@ def timed_update(panel, values):
     """Milliseconds of one update that sets the controls to `values` (compute + redraw + PNG).
 
     A result cache is cleared first: this times the work, not a cache hit. Returns
-    (milliseconds, whether a busy cue was shown before the work).
+    (milliseconds, whether a busy cue was shown before the work, CPU milliseconds). On a
+    machine shared with other work the CPU time is what the update itself costs.
     """
     cache = getattr(panel, "cache", None)
     if cache is not None:
         cache.clear()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     panel.set(**values)
     milliseconds = (time.perf_counter() - start) * 1000
-    return milliseconds, bool(getattr(panel, "busy_shown", False))
+    return milliseconds, bool(getattr(panel, "busy_shown", False)), \
+        (time.process_time() - cpu) * 1000
 
 
 def time_slider_panel(name, panel, moves=3):
@@ -122,7 +124,7 @@ def time_slider_panel(name, panel, moves=3):
     """
     defaults = panel.settings
     panel.refresh()  # warm-up: first draw
-    near, spread, uncued = [], [], []
+    near, near_cpu, spread, uncued = [], [], [], []
     per_control = {}
     for control_name, control in panel.controls.items():
         if control.disabled:
@@ -130,10 +132,12 @@ def time_slider_panel(name, panel, moves=3):
         for _ in range(moves):
             for value in neighbours(control):
                 for v in (value, defaults[control_name]):
-                    near.append(timed_update(panel, {control_name: v})[0])
+                    milliseconds, _, cpu = timed_update(panel, {control_name: v})
+                    near.append(milliseconds)
+                    near_cpu.append(cpu)
         times = []
         for value in range_values(control):
-            milliseconds, cued = timed_update(panel, {control_name: value})
+            milliseconds, cued, _ = timed_update(panel, {control_name: value})
             times.append(milliseconds)
             if milliseconds > P95_TARGET_MS and not cued:
                 uncued.append((control_name, value, milliseconds))
@@ -144,7 +148,7 @@ def time_slider_panel(name, panel, moves=3):
                if not c.disabled and not isinstance(c.value, str)}
     for end in (0, -1):  # every slider at its minimum together, then at its maximum
         corner = {n: values[end] for n, values in sliders.items()}
-        milliseconds, cued = timed_update(panel, corner)
+        milliseconds, cued, _ = timed_update(panel, corner)
         per_control.setdefault("all sliders at min, at max", []).append(milliseconds)
         spread.append(milliseconds)
         if milliseconds > P95_TARGET_MS and not cued:
@@ -156,7 +160,7 @@ def time_slider_panel(name, panel, moves=3):
     verdict = "ok" if fast else ("ok (busy cue)" if cued and median <= MEDIAN_TARGET_MS
                                   else "SLOW")
     print(f"{name:40s} {median:7.1f}ms {p95:7.1f}ms {p95_range:9.1f}ms {max(spread):8.0f}ms"
-          f"   {verdict}")
+          f"   {verdict:13s} {statistics.median(near_cpu):5.1f}ms")
     for control_name, times in per_control.items():
         print(f"    {control_name:36s} {'':9s} {'':9s} {percentile(times, 95):9.1f}ms "
               f"{max(times):8.0f}ms")
@@ -168,11 +172,16 @@ def time_slider_panel(name, panel, moves=3):
 
 def time_panels():
     """Kernel side of a slider move: median and p95 near default, p95 over every range."""
+    from lecture_utils.style import set_style
+
+    set_style("default")  # what a notebook shows (its first cell sets the style)
+    print(f"(lecture_utils from {Path(lecture_utils.__file__).parent})")
     print(f"\n== Panels, kernel side: one update = compute + redraw + PNG (sliders: median <= "
           f"{MEDIAN_TARGET_MS:.0f} ms at default, p95 <= {P95_TARGET_MS:.0f} ms over each "
           f"range or a busy cue; buttons: < {BUTTON_TARGET_MS / 1000:.0f} s) ==")
     print(f"{'panel / control':40s} {'median':>9s} {'p95':>9s} {'p95 range':>11s} "
-          f"{'max':>8s}\n{'':40s} {'(at default)':>19s} {'(all ranges)':>21s}")
+          f"{'max':>8s} {'':15s} {'CPU median':>10s}\n{'':40s} {'(at default)':>19s} "
+          f"{'(all ranges)':>21s}")
     for name, build in panel_builders():
         panel = build()
         if panel.button is None:

@@ -99,7 +99,8 @@ class UnitView:
         out = result.output
         self.image.set_data(out)
         low, high = float(out.min()), float(out.max())
-        self.image.set_clim(low, high if high > low else low + 1e-9)
+        # round colour limits: the colour bar and its labels change only now and then
+        self.image.set_clim(*plots.nice_limits(low, high) if high > low else (low, low + 1e-9))
         self.line.set_data(result.boundary[:, 0], result.boundary[:, 1])
         start = result.boundary.mean(axis=0) if result.w.any() and not result.note else np.zeros(2)
         self.arrow.set_position(start)
@@ -411,6 +412,12 @@ class NetworkFitView:
 
 
 WIDTHS = [1, 2, 4, 8, 16, 32, 64, 128]
+SLOW_FIT_UNITS = 128  # width x depth from which fit_network takes over ~150 ms
+
+
+def fitting_cue(width, depth, **_):
+    """The panel's message while a large network trains ("" for a quick one)."""
+    return f"fitting a {width}x{depth} network ..." if width * depth >= SLOW_FIT_UNITS else ""
 
 
 def width_depth_panel():
@@ -423,7 +430,7 @@ def width_depth_panel():
                 "depth": slider(1, 1, 4, 1, "hidden layers", live=False),
                 "activation": dropdown(["relu", "tanh", "sigmoid", "leaky_relu", "identity"],
                                        "tanh", "activation g")}
-    return Panel(fit_network, NetworkFitView(), controls,
+    return Panel(fit_network, NetworkFitView(), controls, busy=fitting_cue, cache=64,
                  question="How many tanh units does one hidden layer need before the sine is "
                           "fitted well (MSE below 0.001)? What does the identity activation "
                           "give, at any width and depth?")

@@ -80,8 +80,9 @@ class Panel:
     button: if given (e.g. "Train"), work runs only when this button is pressed, not on
         every control change; a `compute` with a `progress` keyword then gets a callback
         it may call with partial results, and the figure grows live while it runs.
-    busy: for a compute slower than ~150 ms, the message shown while it runs, formatted
-        with the settings, e.g. "fitting a {width}x{depth} network ...".
+    busy: for a compute slower than ~150 ms, the message shown while it runs: a text
+        formatted with the settings, e.g. "fitting a {width}x{depth} network ...", or a
+        function of the settings returning it ("" for settings that are quick).
     cache: keep the results of this many recent settings, so dragging back is instant
         (for a slow compute whose settings space is small).
     """
@@ -156,9 +157,10 @@ class Panel:
         if key is not None and key in self.cache:
             self.busy_shown = False
             return self.cache[key]
-        self.busy_shown = bool(self.busy)
-        if self.busy:  # a widget sends its new value at once: the cue is up while we work
-            self._show_message(self.busy.format(**settings), error=False)
+        cue = self.busy(**settings) if callable(self.busy) else (self.busy or "").format(**settings)
+        self.busy_shown = bool(cue)
+        if cue:  # a widget sends its new value at once: the cue is up while we work
+            self.message_text, self.message.value = cue, f"<i>{cue}</i>"
         # one BLAS thread: panel-sized matrices gain nothing from more, and on a busy
         # 2-core machine extra threads made a 0.5 s fit take 3 to 14 s
         with np.errstate(all="ignore"), threadpool_limits(1):
