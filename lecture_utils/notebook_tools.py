@@ -1,8 +1,48 @@
-"""Keep notebooks in git without outputs: `python -m lecture_utils.notebook_tools strip FILE...`."""
+"""Notebook housekeeping: strip outputs for git, and the hidden-solution cell format.
+
+`python -m lecture_utils.notebook_tools strip FILE...` removes outputs before a commit.
+
+A solution is a markdown cell tagged "solution" holding one collapsed block,
+
+    <details><summary>Show a solution</summary>
+
+    ```python
+    def relu(z): ...
+    ```
+
+    </details>
+
+so Run All never executes it (it cannot print "Correct" or replace the student's function),
+static copies keep it folded, and it is one click away.
+"""
 
 import json
+import re
 import sys
 from pathlib import Path
+
+SOLUTION_SUMMARY = "Show a solution"
+_CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def solution_markdown(code):
+    """The source of a solution cell: `code` inside a folded <details> block."""
+    return (f"<details><summary>{SOLUTION_SUMMARY}</summary>\n\n"
+            f"```python\n{code.strip()}\n```\n\n</details>")
+
+
+def solution_code(source):
+    """The Python code of a solution cell's source (the inverse of `solution_markdown`)."""
+    blocks = _CODE_BLOCK.findall(source)
+    if not source.lstrip().startswith("<details>") or len(blocks) != 1:
+        raise ValueError("a solution cell must be one <details> block holding one "
+                         "```python code block")
+    return blocks[0]
+
+
+def is_solution(cell):
+    """Whether a notebook cell (a dict) is tagged "solution"."""
+    return "solution" in cell.get("metadata", {}).get("tags", [])
 
 
 def stored_outputs(path):
