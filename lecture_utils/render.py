@@ -11,17 +11,18 @@ image of the figure without its changing parts and, on each render:
    of the Figure;
 2. if all changed units are already *animated* (left out of the background), restores
    the background and draws every animated unit on it, in the order a full draw uses;
-3. otherwise animates the new units, plus the units drawn above them that they may
-   overlap (so the stacking stays right), draws the figure without them (Matplotlib
-   skips animated artists) as the new background, then draws them on it.
+3. otherwise animates the new units, plus the units drawn above them that they now
+   overlap (a legend over a curve, so the stacking stays right), draws the figure without
+   them (Matplotlib skips animated artists) as the new background, then draws them on it.
 
-An Axes whose frame keeps changing (e.g. limits that follow the data) becomes one unit
-with its ticks; when its frame has not changed for QUIET_RENDERS renders it goes back into
-the background, so its tick labels are not redrawn on every later update.
+An Axes whose frame changes once (limits, ticks) is redrawn with a new background; one
+whose frame keeps changing becomes a unit with its ticks, and goes back into the
+background once its frame has not changed for QUIET_RENDERS renders. A figure whose layout
+engine still runs (not frozen by `plots.freeze_layout`) is always drawn in full.
 
 The result equals a full draw of the same state; tests check that pixel by pixel on
-every panel. `png(figure)` encodes without row filters at zlib level 1: ~2.5x faster than
-matplotlib's `print_png`.
+every panel. `png(figure)` encodes without row filters at zlib level 1: ~4x faster than
+matplotlib's `print_png`, for a PNG ~20% larger.
 """
 
 import struct
@@ -35,7 +36,7 @@ from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.transforms import Bbox
 
 QUIET_RENDERS = 3  # a whole-Axes unit whose frame stays put this long goes back to the background
-PNG_COMPRESS_LEVEL = 1  # zlib level: fastest; the PNG is ~25% larger than at matplotlib's 6
+PNG_COMPRESS_LEVEL = 1  # zlib level: 1 and 3 cost the same here; 6 takes 2.5x as long
 
 
 def renderer_of(figure):
@@ -54,8 +55,8 @@ def png(figure, compress_level=PNG_COMPRESS_LEVEL):
 def encode_png(rgba, compress_level=PNG_COMPRESS_LEVEL):
     """PNG bytes of an (H, W, 4) uint8 image: rows unfiltered, one zlib stream (PNG spec 1.2).
 
-    Skipping PNG's per-row filters halves the time of Pillow's encoder; zlib level 1
-    takes ~60% of level 6's time for a file ~25% larger (see benchmarks/run_all.py).
+    For an 840x448 panel: 4 ms and 53 kB, against 17 ms and 45 kB for matplotlib's
+    `print_png` encoding (Pillow, adaptive row filters, zlib level 6).
     """
     height, width, _ = rgba.shape
     rows = np.zeros((height, 1 + 4 * width), dtype=np.uint8)  # each row: filter type 0, pixels
