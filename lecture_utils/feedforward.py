@@ -412,7 +412,7 @@ class NetworkFitView:
 
 
 WIDTHS = [1, 2, 4, 8, 16, 32, 64, 128]
-SLOW_FIT_UNITS = 128  # width x depth from which fit_network takes over ~150 ms
+SLOW_FIT_UNITS = 64  # width x depth from which an update takes over ~150 ms (with drawing)
 
 
 def fitting_cue(width, depth, **_):

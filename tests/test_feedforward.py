@@ -299,3 +299,13 @@ def test_maze_mlp_panel_at_every_extreme():
             result.estimate[panel.view.named_idx]))
         low, high = panel.view.named_bars[0].axes.get_ylim()
         assert low <= min(bar_heights) and max(bar_heights) <= high  # no bar is cut off
+
+
+def test_large_networks_show_a_busy_cue_and_results_are_kept_for_dragging_back():
+    assert ff.fitting_cue(width=128, depth=4) == "fitting a 128x4 network ..."
+    assert ff.fitting_cue(width=16, depth=1) == ""  # quick: no cue flashing up
+    panel = ff.width_depth_panel()
+    assert panel.busy is ff.fitting_cue and panel.cache.size == 64
+    first = panel.set(width=32)
+    panel.set(width=16)
+    assert panel.set(width=32) is first  # from the cache, not trained again
