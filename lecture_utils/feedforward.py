@@ -480,6 +480,12 @@ class NetworkFitView:
 
 
 WIDTHS = [1, 2, 4, 8, 16, 32, 64, 128]
+SLOW_FIT_UNITS = 64  # width x depth from which an update takes over ~150 ms (with drawing)
+
+
+def fitting_cue(width, depth, **_):
+    """The panel's message while a large network trains ("" for a quick one)."""
+    return f"fitting a {width}x{depth} network ..." if width * depth >= SLOW_FIT_UNITS else ""
 
 
 def width_depth_panel():
@@ -492,7 +498,7 @@ def width_depth_panel():
                 "depth": slider(1, 1, 4, 1, "hidden layers", live=False),
                 "activation": dropdown(["relu", "tanh", "sigmoid", "leaky_relu", "identity"],
                                        "tanh", "activation g")}
-    return Panel(fit_network, NetworkFitView(), controls,
+    return Panel(fit_network, NetworkFitView(), controls, busy=fitting_cue, cache=64,
                  question="How many tanh units does one hidden layer need before the sine is "
                           "fitted well (MSE below 0.001)? What does the identity activation "
                           "give, at any width and depth?")

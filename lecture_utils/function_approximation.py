@@ -22,6 +22,7 @@ from .plots import (
     label_cell,
     maze_cmap,
     new_figure,
+    nice_limits,
 )
 from .running_example import (
     EXPERIENCE_SEED,
@@ -573,8 +574,8 @@ class CurveFitView:
         fit_text.set_text(f"${power_list(d)}$: RMSE {rmse_text(result.rmse)}")
         for k, bar in enumerate(self.bars):
             bar.set_height(result.theta[k] if k <= d else 0.0)
-        self.ax_theta.set_ylim(min(result.theta.min(), 0) * 1.15 - 0.5,
-                               max(result.theta.max(), 0) * 1.15 + 0.5)
+        self.ax_theta.set_ylim(*nice_limits(min(result.theta.min(), 0) * 1.15 - 0.5,
+                                            max(result.theta.max(), 0) * 1.15 + 0.5))
         self.ax.set_title(f"the same linear model, {d + 1} parameters")
 
 

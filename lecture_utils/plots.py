@@ -15,6 +15,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .maze import value_grid
+from .render import png
 from .style import DATA_COLOUR, ERROR_CMAP, FIT_COLOUR, INK, TRUE_COLOUR, VALUE_CMAP, wall_colour
 
 _OUTLINE = [withStroke(linewidth=2.5, foreground="black")]
@@ -31,9 +32,7 @@ def show(figure):
     """Display a Figure in the notebook as a PNG, whatever the matplotlib backend."""
     from IPython.display import Image, display
 
-    from .widgets import render_png
-
-    display(Image(render_png(figure)))
+    display(Image(png(figure)))
 
 
 def freeze_layout(figure, right=0.975):
@@ -46,6 +45,16 @@ def freeze_layout(figure, right=0.975):
     figure.draw_without_rendering()
     figure.set_layout_engine("none")
     return figure
+
+
+def nice_limits(low, high, bins=5):
+    """(low, high) widened to round tick values, e.g. (-13.2, 1.4) -> (-15, 5).
+
+    Views set limits through this so that a small change of the data keeps the axes, and
+    its tick labels, as they are: a panel then redraws only the data (`render`).
+    """
+    ticks = MaxNLocator(bins).tick_values(low, high)
+    return float(ticks[0]), float(ticks[-1])
 
 
 def maze_cmap():
@@ -231,7 +240,8 @@ class LossCurve:
         missing = 2.0 - np.log10(high / low)  # decades short of two labelled ticks
         if missing > 0:
             low, high = low / 10 ** (missing / 2), high * 10 ** (missing / 2)
-        self.ax.set_ylim(low, high)
+        # whole decades: a small change of the curve keeps the axes as they are
+        self.ax.set_ylim(10 ** np.floor(np.log10(low)), 10 ** np.ceil(np.log10(high)))
         self.ax.set_xlim(0, max(len(losses) - 1, 1))
         self._place_legend()
         return self
@@ -328,7 +338,7 @@ class NamedEstimates:
         heights = np.concatenate([self.v_true, estimate[np.isfinite(estimate)], [0.0]])
         span = max(heights.max() - heights.min(), 1.0)
         low = heights.min() - 0.5 * span  # room for the legend below the bars
-        self.ax.set_ylim(low, max(heights.max(), 0) + 0.1 * span)
+        self.ax.set_ylim(*nice_limits(low, max(heights.max(), 0) + 0.1 * span))
         return self
 
 

@@ -27,6 +27,7 @@ _BASE = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
+    "axes.axisbelow": True,  # grid under bars too, so a panel redraws bars without the ticks
     "figure.dpi": 80,
     "savefig.dpi": 80,
     "figure.constrained_layout.use": True,

@@ -12,29 +12,24 @@ never as a traceback, a NaN plot or warning text.
 """
 
 import inspect
-import io
 import time
+from collections import OrderedDict
 
 import ipywidgets as widgets
 import numpy as np
 from IPython.display import display
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from threadpoolctl import threadpool_limits
 
+from . import render
 from . import style as figure_style
 
 
 def render_png(figure):
     """Render a matplotlib Figure to PNG bytes (works without pyplot or a display).
 
-    Draws once through the Agg canvas: `savefig` would draw twice whenever the figure
-    has a layout engine, which doubles the time of every panel update.
+    Redraws only what changed since the figure was last rendered (`lecture_utils.render`).
     """
-    if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    figure.canvas.print_png(buffer)
-    return buffer.getvalue()
+    return render.png(figure)
 
 
 def _sizes():
@@ -106,11 +101,19 @@ class Panel:
     button: if given (e.g. "Train"), work runs only when this button is pressed, not on
         every control change; a `compute` with a `progress` keyword then gets a callback
         it may call with partial results, and the figure grows live while it runs.
+    busy: for a compute slower than ~150 ms, the message shown while it runs: a text
+        formatted with the settings, e.g. "fitting a {width}x{depth} network ...", or a
+        function of the settings returning it ("" for settings that are quick).
+    cache: keep the results of this many recent settings, so dragging back is instant
+        (for a slow compute whose settings space is small).
     """
 
-    def __init__(self, compute, view, controls, question=None, button=None):
+    def __init__(self, compute, view, controls, question=None, button=None, busy=None,
+                 cache=0):
         self.compute, self.view, self.controls = compute, view, dict(controls)
         self.result, self.message_text, self.seconds = None, "", 0.0
+        self.busy, self.busy_shown = busy, False
+        self.cache = ResultCache(cache) if cache else None
         self.message = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%",
                                                                         height="auto"))
@@ -154,10 +157,7 @@ class Panel:
         if self._takes_progress:
             settings["progress"] = self._progress
         try:
-            # one BLAS thread: panel-sized matrices gain nothing from more, and on a busy
-            # 2-core machine extra threads made a 0.5 s fit take 3 to 14 s
-            with np.errstate(all="ignore"), threadpool_limits(1):
-                result = self.compute(**settings)
+            result = self._cached_compute(settings)
         except ValueError as error:  # bad settings: say so, keep the last good figure
             self._show_message(str(error), error=True)
             self.result = None
@@ -170,6 +170,24 @@ class Panel:
         return result
 
     _muted = False
+
+    def _cached_compute(self, settings):
+        """The result for `settings`: from the cache, else computed behind the busy cue."""
+        key = None if self.cache is None else tuple(sorted(settings.items(), key=str))
+        if key is not None and key in self.cache:
+            self.busy_shown = False
+            return self.cache[key]
+        cue = self.busy(**settings) if callable(self.busy) else (self.busy or "").format(**settings)
+        self.busy_shown = bool(cue)
+        if cue:  # a widget sends its new value at once: the cue is up while we work
+            self.message_text, self.message.value = cue, f"<i>{cue}</i>"
+        # one BLAS thread: panel-sized matrices gain nothing from more, and on a busy
+        # 2-core machine extra threads made a 0.5 s fit take 3 to 14 s
+        with np.errstate(all="ignore"), threadpool_limits(1):
+            result = self.compute(**settings)
+        if key is not None:
+            self.cache[key] = result
+        return result
 
     def _progress(self, partial_result, every_seconds=0.3):
         """Redraw with a partial result (live training curves), at most every `every_seconds`
@@ -206,3 +224,21 @@ class Panel:
 
     def _ipython_display_(self):
         display(self.widget)
+
+
+class ResultCache(OrderedDict):
+    """A dict that keeps only its `size` most recently used entries."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+    def __getitem__(self, key):
+        self.move_to_end(key)
+        return super().__getitem__(key)
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)

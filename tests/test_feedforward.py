@@ -447,3 +447,13 @@ def test_depth_comparison_figure_fits_a_projector(projector):
     assert figure.bbox.width <= PROJECTOR_WIDTH
     assert text_problems(figure) == []
     assert min(ax.bbox.height for ax in figure.axes) > 200  # px: was squashed to about 80
+
+
+def test_large_networks_show_a_busy_cue_and_results_are_kept_for_dragging_back():
+    assert ff.fitting_cue(width=128, depth=4) == "fitting a 128x4 network ..."
+    assert ff.fitting_cue(width=16, depth=1) == ""  # quick: no cue flashing up
+    panel = ff.width_depth_panel()
+    assert panel.busy is ff.fitting_cue and panel.cache.size == 64
+    first = panel.set(width=32)
+    panel.set(width=16)
+    assert panel.set(width=32) is first  # from the cache, not trained again

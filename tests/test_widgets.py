@@ -89,3 +89,31 @@ def test_render_png_draws_without_pyplot():
     figure = Figure(figsize=(2, 2), layout="constrained")
     figure.add_subplot().plot([0, 1])
     assert render_png(figure).startswith(b"\x89PNG")
+
+
+def test_a_busy_cue_is_up_while_a_slow_compute_runs_and_gone_after():
+    panels, seen = [], []  # what the message line showed while compute ran
+
+    def compute(a=1):
+        seen.append(panels[0].message.value if panels else "")
+        return Result(a)
+
+    panels.append(Panel(compute, CountingView(), {"a": slider(1, 0, 200)},
+                        busy=lambda a: f"fitting {a} units ..." if a >= 100 else ""))
+    panel = panels[0]
+    panel.set(a=150)
+    assert "fitting 150 units ..." in seen[-1] and panel.busy_shown
+    assert panel.message_text == ""  # replaced by the result's note once done
+    panel.set(a=5)
+    assert seen[-1] == "" and not panel.busy_shown
+
+
+def test_a_cache_returns_earlier_results_without_computing_again():
+    calls = []
+    view = CountingView()
+    panel = Panel(lambda a=1: (calls.append(a), Result(a))[1], view, {"a": slider(1, 0, 9)},
+                  cache=2)
+    for a in (2, 1, 2, 3, 1):  # 1 and 2 are cached; 3 pushes the oldest (1) out
+        panel.set(a=a)
+    assert calls == [1, 2, 3, 1] and len(view.drawn) == 6
+    assert view.line.get_ydata()[1] == 1
