@@ -423,6 +423,14 @@ def test_maze_mlp_panel_trains_only_on_the_button_and_says_the_figure_is_stale()
     assert panel.message_text == ""
 
 
+def test_maze_mlp_panel_is_not_stale_when_the_browser_rounds_the_learning_rate():
+    panel = ff.maze_mlp_panel()
+    panel.controls["lr"].value = 0.01000000000000001  # what JupyterLab's slider sends back
+    assert panel.message_text == ""  # so Run All does not end on "settings changed"
+    panel.controls["lr"].value = 0.0125
+    assert panel.message_text.startswith("settings changed: press Train")
+
+
 def test_maze_mlp_panel_at_every_extreme(projector):
     panel = ff.maze_mlp_panel()
     for name, value, result, message in sweep_panel(panel):
