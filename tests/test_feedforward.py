@@ -1,6 +1,8 @@
 """Notebook 02's demos: each compute function gives the numbers the notebook claims."""
 
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -455,3 +457,13 @@ def test_depth_comparison_figure_fits_a_projector(projector):
     assert figure.bbox.width <= PROJECTOR_WIDTH
     assert text_problems(figure) == []
     assert min(ax.bbox.height for ax in figure.axes) > 200  # px: was squashed to about 80
+
+
+def test_answer_cells_fold_their_code_so_run_all_shows_no_answer_in_the_source():
+    # the printed answers are in the code of each `with answer():` cell: JupyterLab folds a
+    # cell's code when its metadata says source_hidden (one click on the cell's bar opens it)
+    path = Path(__file__).parent.parent / "notebooks" / "02_feedforward_networks.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    answers = [cell for cell in cells if "with answer():" in "".join(cell["source"])]
+    assert len(answers) == 5
+    assert all(cell["metadata"].get("jupyter", {}).get("source_hidden") for cell in answers)
