@@ -137,8 +137,14 @@ class UnitView:
         start = result.boundary.mean(axis=0) if result.w.any() and not result.note else np.zeros(2)
         self.arrow.set_position(start)
         self.arrow.xy = start + result.w / max(1.0, np.linalg.norm(result.w))
-        self.axes.set_title(f"{result.activation}({result.w[0]:.2g} x1 + {result.w[1]:.2g} x2"
-                            f" + {result.b:.2g})")
+        self.axes.set_title(unit_formula(result.activation, result.w, result.b))
+
+
+def unit_formula(activation, w, b):
+    """The unit as one writes it, 'relu(-1.5 x1 - 1.5 x2 + 5)' (not '+ -1.5'); w: shape (2,)."""
+    def signed(value):
+        return f"{'-' if value < 0 else '+'} {abs(value):.2g}"
+    return f"{activation}({w[0]:.2g} x1 {signed(w[1])} x2 {signed(b)})"
 
 
 def neural_unit_panel():
@@ -306,7 +312,8 @@ class StackView:
         self.axes.relim()
         self.axes.autoscale_view()
         self.axes.set_title(f"{len(result.y)} random networks, {result.activation}\n"
-                            f"{result.depth} hidden layers of {RANDOM_WIDTH} units",
+                            f"{result.depth} hidden layer{'s' * (result.depth > 1)} of "
+                            f"{RANDOM_WIDTH} units",
                             fontsize="medium")
 
 

@@ -377,6 +377,9 @@ def test_neural_unit_panel_at_every_extreme(projector):
     assert panel.view.image.get_clim() == (0.0, 6.0)  # no 1e-9 scale at w = 0
     panel.set(w1=-3.0, w2=-3.0, b=-5.0, activation="leaky_relu")  # the longest title
     _readable(panel)
+    assert panel.view.axes.get_title() == "leaky_relu(-3 x1 - 3 x2 - 5)"  # not "+ -3"
+    panel.set(w1=1.0, w2=0.5, b=0.0, activation="relu")
+    assert panel.view.axes.get_title() == "relu(1 x1 + 0.5 x2 + 0)"
 
 
 def test_activation_panel_at_every_extreme_moves_the_markers(projector):
@@ -398,6 +401,8 @@ def test_random_networks_panel_at_every_extreme(projector):
         _readable(panel)
     panel.set(activation="leaky_relu", depth=4)  # the longest title
     _readable(panel)
+    panel.set(depth=1)
+    assert panel.view.axes.get_title().endswith("\n1 hidden layer of 16 units")
 
 
 def test_width_depth_panel_at_every_extreme(projector):
