@@ -472,3 +472,22 @@ def test_answer_cells_fold_their_code_so_run_all_shows_no_answer_in_the_source()
     answers = [cell for cell in cells if "with answer():" in "".join(cell["source"])]
     assert len(answers) == 5
     assert all(cell["metadata"].get("jupyter", {}).get("source_hidden") for cell in answers)
+
+
+def _typical_variation(activation, depth):
+    """Median over seeds 0-20 of how much each random network's output varies over x."""
+    return np.median([np.ptp(ff.random_networks(activation, depth, seed).y, axis=1)
+                      for seed in range(21)])
+
+
+def test_random_networks_flatten_with_depth_most_of_all_with_sigmoid_but_still_bend():
+    # notebook 02, after the random-networks panel
+    for activation in ("relu", "leaky_relu", "tanh", "sigmoid"):
+        variation = [_typical_variation(activation, depth) for depth in range(1, 5)]
+        assert all(np.diff(variation) < 0), (activation, variation)
+    relu = [_typical_variation("relu", depth) for depth in range(1, 5)]
+    np.testing.assert_allclose(relu, [0.9, 0.3, 0.1, 0.04], rtol=0.25)
+    for seed in range(21):
+        deep_sigmoid = ff.random_networks("sigmoid", 4, seed)
+        assert np.ptp(deep_sigmoid.y, axis=1).max() < 0.004
+        assert _max_curvature(deep_sigmoid) > 1e-9  # bent, unlike identity's 1e-16
