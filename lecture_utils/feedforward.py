@@ -117,8 +117,10 @@ class UnitView:
         ax.set_xticks([-2, 0, 2])  # not at the corner, where -3 and -3 would touch
         ax.set_yticks([-2, 0, 2])
         ax.grid(False)
-        ax.legend(loc="lower left", fontsize="small")
-        ax.set_title("leaky_relu(-3 x1 + -3 x2 + -5)")  # the longest title, before the freeze
+        # a dark box keeps the white dashed line visible on the light end of the colour scale
+        ax.legend(loc="lower left", fontsize="small", facecolor="0.25", labelcolor="w",
+                  edgecolor="none", framealpha=0.85)
+        ax.set_title(unit_formula("leaky_relu", (-2.5, -2.5), -4.5))  # the longest, before freeze
         self.figure.get_layout_engine().set(w_pad=0.1)  # keeps "input x2" off the left edge
         plots.freeze_layout(self.figure)
 

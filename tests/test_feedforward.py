@@ -378,6 +378,8 @@ def test_neural_unit_panel_at_every_extreme(projector):
     panel.set(w1=-3.0, w2=-3.0, b=-5.0, activation="leaky_relu")  # the longest title
     _readable(panel)
     assert panel.view.axes.get_title() == "leaky_relu(-3 x1 - 3 x2 - 5)"  # not "+ -3"
+    panel.set(w1=-2.5, w2=-2.5, b=-4.5)  # the longest title of all
+    _readable(panel)
     panel.set(w1=1.0, w2=0.5, b=0.0, activation="relu")
     assert panel.view.axes.get_title() == "relu(1 x1 + 0.5 x2 + 0)"
 
