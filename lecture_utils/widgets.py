@@ -60,6 +60,14 @@ def slider(value, min, max, step=None, description="", live=True, log=False, rea
                                style=style, readout_format=readout_format or ".3g")
 
 
+def choice_slider(values, value, description="", live=True):
+    """A slider over the listed `values` only (e.g. 0.1, 0.2, 0.5, 1): the readout is exact."""
+    layout, style = _sizes()
+    return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in values], value=value,
+                                   description=description, continuous_update=live,
+                                   layout=layout, style=style)
+
+
 def dropdown(options, value=None, description=""):
     """A labelled dropdown; `options` is a list of values or of (label, value) pairs."""
     layout, style = _sizes()
