@@ -117,8 +117,10 @@ class UnitView:
         ax.set_xticks([-2, 0, 2])  # not at the corner, where -3 and -3 would touch
         ax.set_yticks([-2, 0, 2])
         ax.grid(False)
-        ax.legend(loc="lower left", fontsize="small")
-        ax.set_title("leaky_relu(-3 x1 + -3 x2 + -5)")  # the longest title, before the freeze
+        # a dark box keeps the white dashed line visible on the light end of the colour scale
+        ax.legend(loc="lower left", fontsize="small", facecolor="0.25", labelcolor="w",
+                  edgecolor="none", framealpha=0.85)
+        ax.set_title(unit_formula("leaky_relu", (-2.5, -2.5), -4.5))  # the longest, before freeze
         self.figure.get_layout_engine().set(w_pad=0.1)  # keeps "input x2" off the left edge
         plots.freeze_layout(self.figure)
 
@@ -137,8 +139,14 @@ class UnitView:
         start = result.boundary.mean(axis=0) if result.w.any() and not result.note else np.zeros(2)
         self.arrow.set_position(start)
         self.arrow.xy = start + result.w / max(1.0, np.linalg.norm(result.w))
-        self.axes.set_title(f"{result.activation}({result.w[0]:.2g} x1 + {result.w[1]:.2g} x2"
-                            f" + {result.b:.2g})")
+        self.axes.set_title(unit_formula(result.activation, result.w, result.b))
+
+
+def unit_formula(activation, w, b):
+    """The unit as one writes it, 'relu(-1.5 x1 - 1.5 x2 + 5)' (not '+ -1.5'); w: shape (2,)."""
+    def signed(value):
+        return f"{'-' if value < 0 else '+'} {abs(value):.2g}"
+    return f"{activation}({w[0]:.2g} x1 {signed(w[1])} x2 {signed(b)})"
 
 
 def neural_unit_panel():
@@ -306,7 +314,8 @@ class StackView:
         self.axes.relim()
         self.axes.autoscale_view()
         self.axes.set_title(f"{len(result.y)} random networks, {result.activation}\n"
-                            f"{result.depth} hidden layers of {RANDOM_WIDTH} units",
+                            f"{result.depth} hidden layer{'s' * (result.depth > 1)} of "
+                            f"{RANDOM_WIDTH} units",
                             fontsize="medium")
 
 

@@ -91,6 +91,13 @@ def control_extremes(control):
     raise TypeError(f"no known extremes for control {type(control).__name__}")
 
 
+def _same_value(old, new):
+    """True if a control's new value equals the old one up to float round-off."""
+    if isinstance(old, float) and isinstance(new, float):
+        return bool(np.isclose(old, new, rtol=1e-9, atol=0.0))
+    return old == new
+
+
 class Panel:
     """Controls, a message line and a figure that redraws whenever a control changes.
 
@@ -205,7 +212,8 @@ class Panel:
             self.refresh()
 
     def _on_stale(self, change):
-        if not self._muted:
+        # a slider's front end sends 0.01 back as 0.01000000000000001 once drawn: no change
+        if not self._muted and not _same_value(change["old"], change["new"]):
             self._show_message(f"settings changed: press {self.button.description} to see "
                                "them (the figure still shows the last run)", error=True)
 

@@ -136,6 +136,31 @@ def test_dense_layer_checker_enforces_no_loops(student, message):
     assert re.search(message, verdict.message), verdict.message
 
 
+def relu_by_entries(z):
+    return np.array([[max(0.0, v) for v in row] for row in z])
+
+
+def relu_derivative_by_entries(z):
+    slopes = np.zeros(z.shape)
+    for index, value in np.ndenumerate(z):
+        slopes[index] = 1.0 if value > 0 else 0.0
+    return slopes
+
+
+@pytest.mark.parametrize("checker, student, message", [
+    (check_relu, relu_by_entries, r"^the numbers are right, but the exercise says no loops and "
+                                  r"your function has a list comprehension .*: numpy functions of "
+                                  r"arrays work on every entry at once$"),
+    (check_relu_derivative, relu_derivative_by_entries,
+     r"has a for loop \(`for index, value in np.ndenumerate\(z\):`\): a comparison of an array "
+     r"gives every entry at once$"),
+])
+def test_relu_checkers_enforce_no_loops(checker, student, message):
+    verdict = checker(student)
+    assert verdict.passed is False
+    assert re.search(message, verdict.message), verdict.message
+
+
 def test_dense_layer_without_readable_source_is_judged_by_its_numbers_only():
     namespace = {"np": np}
     exec("def dense_layer(X, W, b):\n    return np.array([np.tanh(x @ W + b) for x in X])",

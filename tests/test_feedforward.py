@@ -1,6 +1,8 @@
 """Notebook 02's demos: each compute function gives the numbers the notebook claims."""
 
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -375,6 +377,11 @@ def test_neural_unit_panel_at_every_extreme(projector):
     assert panel.view.image.get_clim() == (0.0, 6.0)  # no 1e-9 scale at w = 0
     panel.set(w1=-3.0, w2=-3.0, b=-5.0, activation="leaky_relu")  # the longest title
     _readable(panel)
+    assert panel.view.axes.get_title() == "leaky_relu(-3 x1 - 3 x2 - 5)"  # not "+ -3"
+    panel.set(w1=-2.5, w2=-2.5, b=-4.5)  # the longest title of all
+    _readable(panel)
+    panel.set(w1=1.0, w2=0.5, b=0.0, activation="relu")
+    assert panel.view.axes.get_title() == "relu(1 x1 + 0.5 x2 + 0)"
 
 
 def test_activation_panel_at_every_extreme_moves_the_markers(projector):
@@ -396,6 +403,8 @@ def test_random_networks_panel_at_every_extreme(projector):
         _readable(panel)
     panel.set(activation="leaky_relu", depth=4)  # the longest title
     _readable(panel)
+    panel.set(depth=1)
+    assert panel.view.axes.get_title().endswith("\n1 hidden layer of 16 units")
 
 
 def test_width_depth_panel_at_every_extreme(projector):
@@ -421,6 +430,14 @@ def test_maze_mlp_panel_trains_only_on_the_button_and_says_the_figure_is_stale()
     panel.button.click()
     assert panel.result is not first and panel.result.n_parameters == 5
     assert panel.message_text == ""
+
+
+def test_maze_mlp_panel_is_not_stale_when_the_browser_rounds_the_learning_rate():
+    panel = ff.maze_mlp_panel()
+    panel.controls["lr"].value = 0.01000000000000001  # what JupyterLab's slider sends back
+    assert panel.message_text == ""  # so Run All does not end on "settings changed"
+    panel.controls["lr"].value = 0.0125
+    assert panel.message_text.startswith("settings changed: press Train")
 
 
 def test_maze_mlp_panel_at_every_extreme(projector):
@@ -457,3 +474,32 @@ def test_large_networks_show_a_busy_cue_and_results_are_kept_for_dragging_back()
     first = panel.set(width=32)
     panel.set(width=16)
     assert panel.set(width=32) is first  # from the cache, not trained again
+
+
+def test_answer_cells_fold_their_code_so_run_all_shows_no_answer_in_the_source():
+    # the printed answers are in the code of each `with answer():` cell: JupyterLab folds a
+    # cell's code when its metadata says source_hidden (one click on the cell's bar opens it)
+    path = Path(__file__).parent.parent / "notebooks" / "02_feedforward_networks.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    answers = [cell for cell in cells if "with answer():" in "".join(cell["source"])]
+    assert len(answers) == 5
+    assert all(cell["metadata"].get("jupyter", {}).get("source_hidden") for cell in answers)
+
+
+def _typical_variation(activation, depth):
+    """Median over seeds 0-20 of how much each random network's output varies over x."""
+    return np.median([np.ptp(ff.random_networks(activation, depth, seed).y, axis=1)
+                      for seed in range(21)])
+
+
+def test_random_networks_flatten_with_depth_most_of_all_with_sigmoid_but_still_bend():
+    # notebook 02, after the random-networks panel
+    for activation in ("relu", "leaky_relu", "tanh", "sigmoid"):
+        variation = [_typical_variation(activation, depth) for depth in range(1, 5)]
+        assert all(np.diff(variation) < 0), (activation, variation)
+    relu = [_typical_variation("relu", depth) for depth in range(1, 5)]
+    np.testing.assert_allclose(relu, [0.9, 0.3, 0.1, 0.04], rtol=0.25)
+    for seed in range(21):
+        deep_sigmoid = ff.random_networks("sigmoid", 4, seed)
+        assert np.ptp(deep_sigmoid.y, axis=1).max() < 0.004
+        assert _max_curvature(deep_sigmoid) > 1e-9  # bent, unlike identity's 1e-16

@@ -7,6 +7,15 @@ from .loops import loops_in
 from .verdict import Failed, as_array, call, checker, describe, diagnose
 
 
+def _no_loops(function, instead):
+    """Stop if `function` has a Python loop (the exercises say no loops); `instead`: what to use."""
+    loops = loops_in(function)  # None when the source is unavailable: rule skipped
+    if loops:
+        kind, line = loops[0]
+        raise Failed(f"the numbers are right, but the exercise says no loops and your function "
+                     f"has {kind} (`{line}`): {instead}")
+
+
 @checker(reference=ff.relu)
 def check_relu(relu_fn):
     """Check `relu(z)` -> max(0, z) elementwise, same shape as z, input left unchanged."""
@@ -23,6 +32,7 @@ def check_relu(relu_fn):
         (np.abs(z), "negative inputs should become 0, not their absolute value"),
         (ff.relu_derivative(z), "you returned the derivative (0 or 1), not max(0, z)"),
     ])
+    _no_loops(relu_fn, "numpy functions of arrays work on every entry at once")
     return "max(0, z) entry by entry"
 
 
@@ -42,6 +52,7 @@ def check_relu_derivative(relu_derivative_fn):
     if at_kink.shape != (1,) or at_kink[0] not in (0.0, 1.0):
         raise Failed(f"relu'(0) should be 0 (or 1: the kink has no slope, PyTorch uses 0), got "
                      f"{at_kink} for z = [0.]")
+    _no_loops(relu_derivative_fn, "a comparison of an array gives every entry at once")
     return "1 where z > 0, 0 where z < 0: gradients pass only through active units"
 
 
@@ -63,11 +74,7 @@ def check_dense_layer(dense_layer_fn):
         (np.maximum(X @ W + b, 0), "this layer uses tanh, not ReLU"),
         (1 / (1 + np.exp(-(X @ W + b))), "this layer uses tanh, not the sigmoid"),
     ])
-    loops = loops_in(dense_layer_fn)  # None when the source is unavailable: rule skipped
-    if loops:
-        kind, line = loops[0]
-        raise Failed(f"the numbers are right, but the exercise says no loops and your function "
-                     f"has {kind} (`{line}`): X @ W multiplies every row of the batch at once")
+    _no_loops(dense_layer_fn, "X @ W multiplies every row of the batch at once")
     return "tanh(X @ W + b): a whole batch through a layer in one matrix product"
 
 
