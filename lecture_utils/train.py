@@ -62,6 +62,14 @@ class History:
         return counts[axis][self.full_loss_updates]
 
 
+def batch_stream(n_samples, batch_size, seed=0):
+    """The batches train() draws, one index array per update: epoch after epoch of
+    batch_indices (a fresh random permutation per epoch) from the random generator ``seed``."""
+    rng = np.random.default_rng(seed)
+    epochs = (batch_indices(n_samples, batch_size, rng) for _ in itertools.count())
+    return itertools.chain.from_iterable(epochs)
+
+
 def train(model, x, y, loss=None, optimizer=None, lr=None, method="minibatch", batch_size=None,
           steps=None, epochs=None, seed=0, callback=None, callback_every=10,
           full_loss_every=None):
@@ -101,9 +109,7 @@ def train(model, x, y, loss=None, optimizer=None, lr=None, method="minibatch", b
     elif lr is not None:
         raise ValueError("give either lr or an optimizer (which has its own lr), not both")
 
-    rng = np.random.default_rng(seed)
-    epoch_batches = (batch_indices(n, batch_size, rng) for _ in itertools.count())
-    batches = itertools.chain.from_iterable(epoch_batches)
+    batches = batch_stream(n, batch_size, seed)
     losses, seconds = np.empty(steps), np.empty(steps)
     counts = np.empty(steps, dtype=np.int64)
     full_losses, full_updates = [], []
