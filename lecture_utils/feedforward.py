@@ -598,7 +598,7 @@ class MazeFitView:
         self.named_bars = bars  # the MLP's, updated in place
         ax.set_xticks(x, [f"{n}*" if i not in maze_setting().visited else n
                           for n, i in zip(names, self.named_idx, strict=True)])
-        ax.axhline(0, color="black", lw=0.8)
+        ax.axhline(0, color=style.INK, lw=0.8)
         ax.set_ylim(1.25 * self.values.min(), 0)
         ax.set_title("values (*: unvisited)", fontsize="medium")
         self.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)

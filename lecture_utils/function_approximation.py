@@ -14,13 +14,13 @@ import numpy as np
 
 from . import maze as mz
 from .plots import (
-    MAZE_CMAP,
     LossCurve,
     NamedEstimates,
     ValueComparison,
     ValueHeatmap,
     freeze_layout,
     label_cell,
+    maze_cmap,
     new_figure,
 )
 from .running_example import (
@@ -30,7 +30,7 @@ from .running_example import (
     maze_setting,
     scaled_features,
 )
-from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, TRUE_COLOUR
+from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, INK, TRUE_COLOUR
 from .train import DIVERGENCE_FACTOR
 from .widgets import Panel, dropdown, slider
 
@@ -165,7 +165,7 @@ class TableSizeView:
         result = result or table_size()
         self.figure = new_figure(9.5, 3.4)
         self.ax_maze, self.ax = self.figure.subplots(1, 2, width_ratios=[1, 1.8])
-        self.walls = self.ax_maze.imshow(result.walls, cmap=MAZE_CMAP, vmin=0, vmax=1,
+        self.walls = self.ax_maze.imshow(result.walls, cmap=maze_cmap(), vmin=0, vmax=1,
                                          interpolation="nearest")
         self.goal = self.ax_maze.scatter([0], [0], marker="*", s=80, color=DATA_COLOUR,
                                          edgecolors="black", linewidths=0.5, zorder=3,
@@ -453,7 +453,7 @@ class CurveFitView:
         self.ax_theta.set_xticks(np.arange(9), [f"$\\theta_{k}$" for k in range(9)])
         self.legend = self.ax.legend([self.raw, self.fit], ["", ""], loc="upper left",
                                      fontsize="small")
-        self.ax_theta.axhline(0, color="black", linewidth=0.8)
+        self.ax_theta.axhline(0, color=INK, linewidth=0.8)
         self.ax_theta.set_title("parameters")
         self.update(result)
         freeze_layout(self.figure)

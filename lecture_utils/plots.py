@@ -15,10 +15,8 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .maze import value_grid
-from .style import DATA_COLOUR, ERROR_CMAP, FIT_COLOUR, TRUE_COLOUR, VALUE_CMAP
+from .style import DATA_COLOUR, ERROR_CMAP, FIT_COLOUR, INK, TRUE_COLOUR, VALUE_CMAP, wall_colour
 
-WALL_COLOUR = "#3a3a3a"
-MAZE_CMAP = mpl.colors.ListedColormap(["#ececec", WALL_COLOUR])  # free cells light, walls dark
 _OUTLINE = [withStroke(linewidth=2.5, foreground="black")]
 
 
@@ -50,8 +48,13 @@ def freeze_layout(figure, right=0.975):
     return figure
 
 
+def maze_cmap():
+    """Free cells light, walls in the style's wall colour (for an image of `maze.walls`)."""
+    return mpl.colors.ListedColormap(["#ececec", wall_colour()])
+
+
 def _cmap_with_walls(name):
-    return mpl.colormaps[name].with_extremes(bad=WALL_COLOUR)  # masked cells (walls): dark grey
+    return mpl.colormaps[name].with_extremes(bad=wall_colour())  # masked cells are walls
 
 
 class CellLabel(Text):
@@ -306,7 +309,7 @@ class NamedEstimates:
         self.truth = ax.bar(x - 0.2, self.v_true, 0.4, color=TRUE_COLOUR, label=r"true $V^\pi$")
         self.bars = ax.bar(x + 0.2, np.zeros(len(x)), 0.4, color=DATA_COLOUR, label=name)
         ax.set_xticks(x, self.names)
-        ax.axhline(0, color="black", linewidth=0.8)
+        ax.axhline(0, color=INK, linewidth=0.8)
         ax.set_title("values at s1..s4")
         # values are negative, so bars hang down from 0; s4 (right) hangs least: room below it
         ax.legend(loc="lower right", fontsize="small")
@@ -331,7 +334,7 @@ class NamedEstimates:
 
 def plot_maze(ax, maze, trajectories=None, title=""):
     """The maze itself: walls, S, G, s1..s4, and the paths of `trajectories` if given."""
-    ax.imshow(maze.walls, cmap=MAZE_CMAP, interpolation="nearest", vmin=0, vmax=1)
+    ax.imshow(maze.walls, cmap=maze_cmap(), interpolation="nearest", vmin=0, vmax=1)
     ax.set_xticks(np.arange(-0.5, maze.shape[1]), minor=True)
     ax.set_yticks(np.arange(-0.5, maze.shape[0]), minor=True)
     ax.grid(which="minor", color="white", linewidth=1)

@@ -16,6 +16,8 @@ import io
 import ipywidgets as widgets
 from IPython.display import display
 
+from .widgets import styled_box
+
 HIDDEN_TEXT = "(answer hidden: run the notebook and click 'Show the answer')"
 
 
@@ -27,11 +29,11 @@ class Answer:
             raise ValueError("an answer needs some text to show")
         self.text, self.label = text, label
         self.button = widgets.Button(description=label, icon="eye",
-                                     layout=widgets.Layout(width="auto"))
+                                     layout=widgets.Layout(width="auto", align_self="flex-start"))
         self.body = widgets.HTML(f"<pre class='lu-answer'>{html.escape(text.rstrip())}</pre>",
                                  layout=widgets.Layout(display="none"))
         self.button.on_click(lambda _: self.toggle())
-        self.widget = widgets.VBox([self.button, self.body])
+        self.widget = styled_box([self.button, self.body])
 
     @property
     def shown(self):

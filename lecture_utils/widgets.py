@@ -21,6 +21,8 @@ from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from threadpoolctl import threadpool_limits
 
+from . import style as figure_style
+
 
 def render_png(figure):
     """Render a matplotlib Figure to PNG bytes (works without pyplot or a display).
@@ -35,10 +37,15 @@ def render_png(figure):
     return buffer.getvalue()
 
 
+def _sizes():
+    """(control layout, description style) for the current figure style (wider on a projector)."""
+    label = figure_style.LABEL_WIDTH_PX[figure_style.current_style()]
+    return widgets.Layout(width=f"{label + 290}px"), {"description_width": f"{label}px"}
+
+
 def slider(value, min, max, step=None, description="", live=True, log=False, readout_format=None):
     """A labelled slider; `log=True` gives a log-scale slider whose value is 10**position."""
-    layout = widgets.Layout(width="420px")
-    style = {"description_width": "130px"}
+    layout, style = _sizes()
     if log:
         return widgets.FloatLogSlider(value=value, base=10, min=np.log10(min), max=np.log10(max),
                                       step=step or 0.1, description=description,
@@ -55,9 +62,16 @@ def slider(value, min, max, step=None, description="", live=True, log=False, rea
 
 def dropdown(options, value=None, description=""):
     """A labelled dropdown; `options` is a list of values or of (label, value) pairs."""
+    layout, style = _sizes()
     return widgets.Dropdown(options=options, value=value, description=description,
-                            style={"description_width": "130px"},
-                            layout=widgets.Layout(width="420px"))
+                            style=style, layout=layout)
+
+
+def styled_box(children):
+    """A VBox of `children` whose text follows the current style (large on a projector)."""
+    box = widgets.VBox([*children, widgets.HTML(f"<style>{figure_style.widget_css()}</style>")])
+    box.add_class("lu-panel")
+    return box
 
 
 def control_extremes(control):
@@ -99,7 +113,7 @@ class Panel:
             self.button = widgets.Button(description=button, button_style="primary")
             self.button.on_click(lambda _: self.refresh())
             rows.append(self.button)
-        self.widget = widgets.VBox(header + [widgets.VBox(rows), self.message, self.image])
+        self.widget = styled_box(header + [widgets.VBox(rows), self.message, self.image])
         self._takes_progress = "progress" in inspect.signature(compute).parameters
         self._last_drawn, self._draw_seconds = 0.0, 0.0
         if not button:
@@ -173,8 +187,10 @@ class Panel:
 
     def _show_message(self, text, error):
         self.message_text = text
-        colour = "#D55E00" if error else "#0072B2"
-        self.message.value = f"<span style='color:{colour}'>&#9888; {text}</span>" if text else ""
+        # JupyterLab's theme colours: readable on the light and the dark theme alike
+        colour = "var(--jp-error-color1, #D55E00)" if error else "var(--jp-ui-font-color1, #222)"
+        self.message.value = (f"<span style='color:{colour}; font-weight:600'>&#9888; {text}"
+                              "</span>" if text else "")
 
     def _ipython_display_(self):
         display(self.widget)
