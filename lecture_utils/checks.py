@@ -306,3 +306,185 @@ def check_parameter_count(count_fn):
 REFERENCE_SOLUTIONS.update({check_relu: ff.relu, check_relu_derivative: ff.relu_derivative,
                             check_dense_layer: ff.dense_layer,
                             check_parameter_count: ff.count_mlp_parameters})
+
+
+# --- Notebook 03 ------------------------------------------------------------------------------
+
+def _never_raises(check):
+    """A checker that also turns any surprise in the student's result into a Verdict."""
+    run = _checker(check)
+
+    def guarded(function):
+        try:
+            return run(function)
+        except Exception as error:  # an odd return value the checks did not foresee
+            return Verdict(False, f"could not use what `{getattr(function, '__name__', '?')}` "
+                                  f"returned ({type(error).__name__}: {error})")
+    guarded.__name__, guarded.__doc__ = check.__name__, check.__doc__
+    return guarded
+
+
+def _unchanged(originals, given, what):
+    for name, before, after in zip(what, originals, given, strict=True):
+        if not np.array_equal(before, after):
+            raise _Failed(Verdict(False, f"your function changed its argument `{name}` in place "
+                                         "(e.g. with -= or +=); compute new arrays instead"))
+
+
+def _pair(got, names, function):
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        raise _Failed(Verdict(False, f"`{function.__name__}` should return a tuple "
+                                     f"({', '.join(names)}), got {type(got).__name__}"))
+    return [np.asarray(g, dtype=float) if not isinstance(g, np.ndarray) else g for g in got]
+
+
+@_never_raises
+def check_linear_backward(linear_backward_fn):
+    """Check `linear_backward(x, W, grad_out)` -> (dx, dW, db) against finite differences."""
+    from .gradcheck import numerical_gradient, relative_error
+
+    rng = np.random.default_rng(3)
+    x, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    R = rng.normal(size=(4, 2))  # L = sum(R * y), so dL/dy = R
+
+    def loss(x_, W_, b_):
+        return float(np.sum(R * (x_ @ W_ + b_)))
+
+    expected = {"dx": numerical_gradient(lambda v: loss(v, W, b), x.copy()),
+                "dW": numerical_gradient(lambda v: loss(x, v, b), W.copy()),
+                "db": numerical_gradient(lambda v: loss(x, W, v), b.copy())}
+    given = [x.copy(), W.copy(), R.copy()]
+    got = _attempt_with_hint(linear_backward_fn, "The shapes are x (4, 3), W (3, 2), grad_out "
+                                                 "(4, 2): dx = grad_out @ W.T is (4, 3), "
+                                                 "dW = x.T @ grad_out is (3, 2)", *given)
+    _unchanged([x, W, R], given, ["x", "W", "grad_out"])
+    got = dict(zip(expected, _pair(got, list(expected), linear_backward_fn), strict=True))
+    n = len(x)
+    mistakes = {
+        "dx": [(-(R @ W.T), "dx has the wrong sign"),
+               ((R @ W.T) / n, "dx is divided by the batch size; each example's dx is its own "
+                               "row of grad_out @ W.T")],
+        "dW": [(-(x.T @ R), "dW has the wrong sign"),
+               ((x.T @ R) / n, "dW is divided by the batch size: backward sums over the batch "
+                               "(the loss already holds any 1/N)"),
+               (x[:1].T @ R[:1], "dW uses only the first example: x.T @ grad_out sums over "
+                                 "all N")],
+        "db": [(R, "db has one row per example: sum grad_out over the batch (axis=0)"),
+               (R.mean(axis=0), "db is the mean over the batch; backward sums: "
+                                "grad_out.sum(axis=0)"),
+               (-R.sum(axis=0), "db has the wrong sign"),
+               (R.sum(axis=1), "db sums over the wrong axis: sum over the batch, axis=0")],
+    }
+    transposes = {"dW": (R.T @ x, "dW is transposed: it must have W's shape (in, out) = (3, 2);"
+                                  " dW = x.T @ grad_out"),
+                  "dx": (W @ R.T, "dx is transposed: it must have x's shape (N, in) = (4, 3);"
+                                  " dx = grad_out @ W.T")}
+    report = []
+    for name, want in expected.items():
+        have = got[name]
+        if name in transposes and have.shape == transposes[name][0].shape \
+                and np.allclose(have, transposes[name][0]):
+            raise _Failed(Verdict(False, transposes[name][1]))
+        _diagnose(have, want, name, mistakes=mistakes[name], atol=1e-6)
+        report.append(f"{name} {relative_error(have, want):.0e}")
+    return ("dx = grad_out W^T, dW = x^T grad_out, db = grad_out summed over the batch; "
+            "relative errors against finite differences: " + ", ".join(report))
+
+
+@_never_raises
+def check_momentum_step(momentum_step_fn):
+    """Check `momentum_step(theta, velocity, gradient, lr, beta)` -> (theta, velocity)."""
+    from .training import momentum_step
+
+    theta, velocity = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.1, -0.2])
+    gradient, lr, beta = np.array([0.4, -1.0, 2.0]), 0.05, 0.8  # lr != 1 - beta
+    given = [theta.copy(), velocity.copy(), gradient.copy()]
+    got = _attempt(momentum_step_fn, *given, lr, beta)
+    _unchanged([theta, velocity, gradient], given, ["theta", "velocity", "gradient"])
+    new_theta, new_velocity = _pair(got, ["theta", "velocity"], momentum_step_fn)
+    want_theta, want_velocity = momentum_step(theta, velocity, gradient, lr, beta)
+    _diagnose(new_velocity, want_velocity, "the new velocity", mistakes=[
+        (velocity, "the velocity did not change: v <- beta v + g"),
+        (gradient, "the new velocity is just the gradient: it should remember the old one, "
+                   "v <- beta v + g"),
+        (beta * velocity + lr * gradient, "you scaled the gradient by lr inside the velocity; "
+                                          "here (as in optim.SGD) v <- beta v + g and lr "
+                                          "multiplies v in the update"),
+        ((1 - beta) * velocity + beta * gradient, "beta and 1 - beta are swapped, and optim.SGD "
+                                                  "does not scale g: v <- beta v + g"),
+        (beta * velocity + (1 - beta) * gradient, "that is an average (1 - beta) g; optim.SGD's "
+                                                  "momentum adds the whole gradient: "
+                                                  "v <- beta v + g"),
+        (beta * (velocity + gradient), "beta multiplies only the old velocity: v <- beta v + g"),
+    ])
+    _diagnose(new_theta, want_theta, "the new theta", mistakes=[
+        (theta - lr * gradient, "the update ignores the velocity: theta <- theta - lr v"),
+        (theta - lr * velocity, "the update uses the old velocity; update v first, then "
+                                "theta <- theta - lr v with the new v"),
+        (theta + lr * want_velocity, "sign error: theta <- theta - lr v (downhill)"),
+        (theta - want_velocity, "the learning rate is missing: theta <- theta - lr v"),
+    ])
+    return "v <- beta v + g, then theta <- theta - lr v (optim.SGD's momentum)"
+
+
+@_never_raises
+def check_minibatches(minibatches_fn):
+    """Check `minibatches(n_samples, batch_size, rng)`: one epoch without replacement."""
+    n, size = 10, 4
+
+    def epoch(rng, n=n, size=size):
+        got = _attempt(minibatches_fn, n, size, rng)
+        if isinstance(got, np.ndarray) and got.ndim == 1:
+            raise _Failed(Verdict(False, "return a list of index arrays, one per batch, not one "
+                                         "flat array"))
+        batches = [np.asarray(batch) for batch in got]
+        if not all(b.ndim == 1 and np.issubdtype(b.dtype, np.integer) for b in batches):
+            raise _Failed(Verdict(False, "each batch should be a 1-D array of integer indices"))
+        return batches
+
+    batches = epoch(np.random.default_rng(0))
+    every = np.concatenate(batches) if batches else np.zeros(0, dtype=int)
+    counts = np.bincount(every[(every >= 0) & (every < n)], minlength=n)
+    if ((every < 0) | (every >= n)).any():
+        raise _Failed(Verdict(False, f"indices must lie in 0..{n - 1}, got {every.min()}.."
+                                     f"{every.max()}"))
+    if (counts > 1).any():
+        raise _Failed(Verdict(False, f"sample {int(np.argmax(counts))} is drawn "
+                                     f"{int(counts.max())} times in one epoch: you drew with "
+                                     "replacement; cut one permutation (rng.permutation) into "
+                                     "batches instead"))
+    if (counts == 0).any():
+        hint = (" (the last, smaller batch was dropped: keep it)" if every.size == n - n % size
+                else "")
+        raise _Failed(Verdict(False, f"{int((counts == 0).sum())} of the {n} samples are never "
+                                     f"drawn in the epoch{hint}"))
+    sizes = [len(b) for b in batches]
+    if sizes != [size] * (n // size) + ([n % size] if n % size else []):
+        raise _Failed(Verdict(False, f"for n_samples={n}, batch_size={size} the batch sizes "
+                                     f"should be [4, 4, 2], got {sizes}"))
+    if np.array_equal(every, np.arange(n)):
+        raise _Failed(Verdict(False, "the batches are in order 0, 1, 2, ...: shuffle the "
+                                     "indices first (rng.permutation)"))
+    again = np.concatenate(epoch(np.random.default_rng(0)))
+    if not np.array_equal(every, again):
+        raise _Failed(Verdict(False, "the same seed gave a different order: draw from the `rng` "
+                                     "argument, not from np.random"))
+    rng = np.random.default_rng(1)
+    first, second = (np.concatenate(epoch(rng)) for _ in range(2))
+    if np.array_equal(first, second):
+        raise _Failed(Verdict(False, "two epochs from one generator came in the same order: "
+                                     "draw a fresh permutation each call"))
+    whole = epoch(np.random.default_rng(2), n=8, size=8)
+    if [len(b) for b in whole] != [8]:
+        raise _Failed(Verdict(False, "with batch_size = n_samples there should be one batch of "
+                                     "all the samples (that is gradient descent)"))
+    return "each sample exactly once per epoch, in a new random order every epoch"
+
+
+def _reference_training():
+    from . import training as tr
+    return {check_linear_backward: tr.linear_backward, check_momentum_step: tr.momentum_step,
+            check_minibatches: tr.minibatches}
+
+
+REFERENCE_SOLUTIONS.update(_reference_training())
