@@ -828,6 +828,312 @@ def valley_panel():
 PANELS["valley"] = valley_panel
 
 
+# --- 4. Backpropagation by hand ------------------------------------------------------------------
+
+@dataclass
+class GradientStep:
+    """One step of the backward pass: dL/d(node), by the chain rule and by finite differences."""
+
+    name: str  # the node, e.g. "h"
+    formula: str  # the chain rule for it, one factor at a time
+    by_hand: np.ndarray
+    numerical: np.ndarray
+    error: float  # relative error between the two (gradcheck.relative_error)
+
+
+@dataclass
+class BackpropWalk:
+    """A two-layer network on one example: forward values and the backward pass step by step.
+
+    x (1, 2) -> z = x W1 + b1 (1, 2) -> h = tanh(z) -> y_hat = h W2 + b2 (1, 1)
+    -> L = (y_hat - y)^2.  steps: the gradients from dL/dy_hat back to dL/dx.
+    """
+
+    state: str
+    forward: dict  # name -> value: x, W1, b1, z, h, W2, b2, y_hat, y, L
+    steps: list
+    step: int = 0  # how many backward steps are shown
+    note: str = ""
+
+
+BACKPROP_NODES = ("y_hat", "W2", "b2", "h", "z", "W1", "b1", "x")  # 8 backward steps
+
+
+def backprop_walkthrough(step=8, state="s1", seed=0):
+    """The forward pass and `step` steps of the backward pass, each checked by finite differences.
+
+    The input is the (row, col) of a named maze state scaled to [-1, 1], the target its V^pi / 10.
+    Every gradient is computed by hand with the chain rule, then compared with central
+    differences of L as a function of that node alone (what comes after it held fixed).
+    """
+    from .gradcheck import numerical_gradient, relative_error
+
+    setting = maze_setting()
+    maze = setting.maze
+    if state not in maze.named_states:
+        raise ValueError(f"state must be one of {sorted(maze.named_states)}, got {state!r}")
+    index = maze.index(maze.named_states[state])
+    rng = np.random.default_rng(seed)
+    x = mz.normalised_coordinates(maze)[index:index + 1]
+    y = setting.values[index] / 10.0
+    W1, b1 = rng.uniform(-1, 1, (2, 2)), rng.uniform(-1, 1, 2)
+    W2, b2 = rng.uniform(-1, 1, (2, 1)), rng.uniform(-1, 1, 1)
+
+    def after_h(h, W2=W2, b2=b2):  # L as a function of the hidden layer (and what follows)
+        return float(((h @ W2 + b2 - y) ** 2).sum())
+
+    def after_z(z, W1=W1, b1=b1):
+        return after_h(np.tanh(z))
+
+    z = x @ W1 + b1
+    h = np.tanh(z)
+    y_hat = h @ W2 + b2
+    loss = float(((y_hat - y) ** 2).sum())
+    d_y_hat = 2 * (y_hat - y)  # (1, 1)
+    d_h = d_y_hat @ W2.T  # (1, 2): (dy_hat/dh)^T dL/dy_hat
+    d_z = d_h * (1 - h ** 2)  # tanh'(z) = 1 - tanh(z)^2, elementwise
+    by_hand = {
+        "y_hat": (d_y_hat, "dL/dy_hat = 2 (y_hat - y)", lambda v: float(((v - y) ** 2).sum()),
+                  y_hat),
+        "W2": (h.T @ d_y_hat, "dL/dW2 = h^T dL/dy_hat", lambda v: after_h(h, W2=v), W2),
+        "b2": (d_y_hat.sum(axis=0), "dL/db2 = dL/dy_hat", lambda v: after_h(h, b2=v), b2),
+        "h": (d_h, "dL/dh = dL/dy_hat W2^T", after_h, h),
+        "z": (d_z, "dL/dz = dL/dh * tanh'(z) = dL/dh * (1 - h^2)", after_z, z),
+        "W1": (x.T @ d_z, "dL/dW1 = x^T dL/dz", lambda v: after_z(x @ v + b1), W1),
+        "b1": (d_z.sum(axis=0), "dL/db1 = dL/dz", lambda v: after_z(x @ W1 + v), b1),
+        "x": (d_z @ W1.T, "dL/dx = dL/dz W1^T", lambda v: after_z(v @ W1 + b1), x),
+    }
+    steps = []
+    for name in BACKPROP_NODES:
+        gradient, formula, loss_of_node, value = by_hand[name]
+        numerical = numerical_gradient(loss_of_node, np.array(value, dtype=float))
+        steps.append(GradientStep(name, formula, gradient, numerical,
+                                  relative_error(gradient, numerical)))
+    forward = {"x": x, "W1": W1, "b1": b1, "z": z, "h": h, "W2": W2, "b2": b2, "y_hat": y_hat,
+               "y": np.array([[y]]), "L": np.array([[loss]])}
+    return BackpropWalk(state, forward, steps, int(np.clip(step, 0, len(steps))))
+
+
+def _numbers(array):
+    """A small array as short text: [0.12, -0.5] or two rows for a matrix."""
+    array = np.atleast_2d(np.asarray(array, dtype=float))
+    rows = ["[" + ", ".join(f"{v:.2f}" for v in row) + "]" for row in array]
+    return rows[0] if len(rows) == 1 else "\n".join(rows)
+
+
+# where each node of the graph is drawn (axes fractions): data flows left to right
+GRAPH_LAYOUT = {"x": (0.07, 0.45), "W1": (0.2, 0.72), "b1": (0.38, 0.72), "z": (0.29, 0.45),
+                "h": (0.5, 0.45), "W2": (0.62, 0.72), "b2": (0.8, 0.72), "y_hat": (0.71, 0.45),
+                "L": (0.91, 0.45)}
+PARAMETERS = ("W1", "b1", "W2", "b2")  # their gradients are written above them, the rest below
+GRAPH_EDGES = [("x", "z"), ("W1", "z"), ("b1", "z"), ("z", "h"), ("h", "y_hat"),
+               ("W2", "y_hat"), ("b2", "y_hat"), ("y_hat", "L")]
+
+
+class BackpropView:
+    """The computational graph with forward values (black) and gradients so far (orange)."""
+
+    def __init__(self):
+        self.figure = plots.new_figure(9.5, 4.2)
+        self.figure.set_layout_engine("none")  # one axes filling the figure: nothing to lay out
+        ax = self.ax = self.figure.add_axes((0, 0, 1, 1))
+        ax.set_axis_off()
+        ax.set(xlim=(0, 1), ylim=(0, 1))
+        box = {"boxstyle": "round,pad=0.3", "edgecolor": style.TRUE_COLOUR,
+               "facecolor": self.figure.get_facecolor()}  # hides the arrows behind the text
+        self.values, self.gradients = {}, {}
+        for start, end in GRAPH_EDGES:
+            ax.annotate("", xy=GRAPH_LAYOUT[end], xytext=GRAPH_LAYOUT[start],
+                        arrowprops={"arrowstyle": "->", "color": style.TRUE_COLOUR,
+                                    "shrinkA": 28, "shrinkB": 28})
+        for name, (x, y) in GRAPH_LAYOUT.items():
+            self.values[name] = ax.text(x, y, name, ha="center", va="center", fontsize="small",
+                                        bbox=dict(box))
+            above = name in PARAMETERS
+            self.gradients[name] = ax.text(x, 0.99 if above else y - 0.13, "", ha="center",
+                                           va="top", fontsize="small", color=style.ERROR_COLOUR)
+        self.formula = ax.text(0.02, 0.02, "", ha="left", va="bottom", fontsize="small")
+
+    def update(self, walk):
+        for name, text in self.values.items():
+            text.set_text(f"{name}\n{_numbers(walk.forward[name])}")
+            text.get_bbox_patch().set_edgecolor(style.TRUE_COLOUR)
+        shown = walk.steps[:walk.step]
+        for name, text in self.gradients.items():
+            done = next((s for s in shown if s.name == name), None)
+            text.set_text("" if done is None else f"dL/d{name}\n{_numbers(done.by_hand)}")
+        target = walk.forward["y"][0, 0]
+        lines = [f"a 2-2-1 tanh network on {walk.state}: x = its (row, col) scaled, "
+                 f"target y = V(s)/10 = {target:.2f}, L = (y_hat - y)^2"]
+        if shown:
+            last = shown[-1]
+            self.values[last.name].get_bbox_patch().set_edgecolor(style.ERROR_COLOUR)
+            lines += [f"step {walk.step}: {last.formula} = "
+                      + _numbers(last.by_hand).replace("\n", " "),
+                      f"finite differences: {_numbers(last.numerical).replace(chr(10), ' ')}, "
+                      f"relative error {last.error:.1e}"]
+        else:
+            lines += ["step 0: the forward pass (black). Drag 'backward step' to send the "
+                      "gradient back,", "one node at a time (orange)."]
+        self.formula.set_text("\n".join(lines))
+
+
+def backprop_panel():
+    """A slider that walks the backward pass of a small network node by node."""
+    controls = {"step": slider(0, 0, len(BACKPROP_NODES), 1, "backward step"),
+                "state": dropdown(list(maze_setting().maze.named_states), "s1", "state"),
+                "seed": slider(0, 0, 20, 1, "weights seed")}
+    return Panel(backprop_walkthrough, BackpropView(), controls,
+                 question="Before each step: which numbers already on the graph will the next "
+                          "gradient be made of? Why must the forward pass keep h?")
+
+
+PANELS["backprop"] = backprop_panel
+
+
+# --- 5. The maze with an MLP: the optimisers on one budget ------------------------------------
+
+VALUE_SCALE = 10.0  # the network learns V^pi / 10, of order 1
+# (method, train() method, batch size, optimiser, learning rate): each at a rate that suits it
+OPTIMISER_SETTINGS = [("gd", "gd", None, "SGD", 0.3), ("sgd", "sgd", None, "SGD", 0.03),
+                      ("minibatch", "minibatch", 5, "SGD", 0.1),
+                      ("momentum", "minibatch", 5, "momentum 0.9", 0.03),
+                      ("adam", "minibatch", 5, "Adam", 0.003)]
+CURVE_POINTS = 40  # full-data losses measured per run
+
+
+def maze_mlp(seed=0, width=32):
+    """A 2 -> width (tanh) -> 1 MLP on the normalised (row, col) of a maze state."""
+    return nn.Sequential(nn.Linear(2, width, rng=seed), nn.Tanh(),
+                         nn.Linear(width, 1, rng=seed + 1))
+
+
+@dataclass
+class OptimiserRun:
+    """One optimiser's run: its learning curve and what it reached."""
+
+    method: str
+    label: str
+    gradient_evaluations: np.ndarray  # where full_loss was measured
+    full_loss: np.ndarray  # MSE on all training states (in units of V^pi squared)
+    updates: int
+    seconds: float
+    unvisited_rmse: float
+    note: str = ""
+
+
+@dataclass
+class OptimiserComparison:
+    """The optimisers trained on the same budget of gradient evaluations."""
+
+    runs: list
+    budget: int
+    note: str = ""
+
+
+def compare_optimisers(epochs=200, seed=0, progress=None):
+    """Fit V^pi on the visited maze states with each optimiser for `epochs` x N gradients.
+
+    N = the visited states (notebook 02's task). GD makes `epochs` updates of N, SGD
+    epochs x N updates of 1, the others epochs x N / 5 updates of 5. The loss on all training
+    states is measured CURVE_POINTS times per run (train's full_loss_every, not timed).
+    `progress(partial result)` is called as runs finish, for live curves.
+    """
+    setting = maze_setting()
+    inputs = mz.normalised_coordinates(setting.maze)
+    x, y = inputs[setting.visited], setting.values[setting.visited, None] / VALUE_SCALE
+    n, budget, runs = len(x), int(epochs) * len(x), []
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    for method, schedule, batch_size, optimiser, lr in OPTIMISER_SETTINGS:
+        model = maze_mlp(seed)
+        make = {"SGD": lambda p, lr=lr: SGD(p, lr), "Adam": lambda p, lr=lr: Adam(p, lr),
+                "momentum 0.9": lambda p, lr=lr: SGD(p, lr, momentum=0.9)}[optimiser]
+        updates = budget // {"gd": n, "sgd": 1}.get(schedule, batch_size)
+        history = train(model, x, y, optimizer=make(model.parameters()), method=schedule,
+                        batch_size=batch_size, steps=updates, seed=seed,
+                        full_loss_every=max(1, updates // CURVE_POINTS))
+        estimate = VALUE_SCALE * model(inputs)[:, 0] if not history.diverged else \
+            np.full(len(inputs), np.nan)
+        runs.append(OptimiserRun(method, f"{METHOD_NAMES[method]} ({optimiser}, lr {lr:g})",
+                                 history.full_loss_against("gradient_evaluations"),
+                                 history.full_loss * VALUE_SCALE ** 2, history.updates,
+                                 float(history.seconds[-1]) if history.updates else 0.0,
+                                 setting.unvisited_rmse(estimate), history.message))
+        if progress is not None:
+            progress(OptimiserComparison(list(runs), budget))
+    note = "; ".join(f"{METHOD_NAMES[r.method]}: {r.note}" for r in runs if r.note)
+    return OptimiserComparison(runs, budget, note)
+
+
+def comparison_table(result):
+    """The comparison as a text table: final loss, unvisited error, gradients, updates, time."""
+    lines = [f"{'optimiser':36s} {'loss':>8s} {'unvisited RMSE':>15s} {'gradients':>10s} "
+             f"{'updates':>8s} {'seconds':>8s}"]
+    for run in result.runs:
+        lines.append(f"{run.label:36s} {run.full_loss[-1]:8.3f} {run.unvisited_rmse:15.2f} "
+                     f"{int(run.gradient_evaluations[-1]):10d} {run.updates:8d} "
+                     f"{run.seconds:8.2f}")
+    return "\n".join(lines)
+
+
+class ComparisonView:
+    """Left: loss on all training states against gradient evaluations. Right: unvisited error."""
+
+    def __init__(self):
+        self.figure = plots.new_figure(9.5, 3.8)
+        curve_ax, bar_ax = self.figure.subplots(1, 2, width_ratios=[1.5, 1])
+        self.curves = {}
+        for method, *_ in OPTIMISER_SETTINGS:
+            (self.curves[method],) = curve_ax.plot([], [], color=METHOD_COLOURS[method],
+                                                   label=METHOD_NAMES[method])
+        curve_ax.set_yscale("log")
+        curve_ax.set_ylim(1e-2, 1e2)
+        curve_ax.yaxis.set_major_locator(LogLocator(numticks=4))
+        curve_ax.yaxis.set_minor_locator(NullLocator())
+        curve_ax.yaxis.set_minor_formatter(NullFormatter())
+        curve_ax.xaxis.set_major_locator(MaxNLocator(4))
+        curve_ax.set(xlabel="gradient evaluations", ylabel="MSE on the training states")
+        curve_ax.legend(loc="lower left", fontsize="small", ncols=2)
+        curve_ax.set_title("loss on all training states", fontsize="medium")
+        names = [METHOD_NAMES[method] for method, *_ in OPTIMISER_SETTINGS]
+        self.bars = bar_ax.barh(range(len(names)), np.zeros(len(names)),
+                                color=[METHOD_COLOURS[m] for m, *_ in OPTIMISER_SETTINGS])
+        bar_ax.set_yticks(range(len(names)), names)
+        bar_ax.invert_yaxis()
+        bar_ax.xaxis.set_major_locator(MaxNLocator(3))
+        bar_ax.set_xlim(0, 3.0)
+        bar_ax.set_title("error on never-visited states\n(RMSE against V^pi)", fontsize="medium")
+        self.curve_ax, self.bar_ax = curve_ax, bar_ax
+        plots.freeze_layout(self.figure)
+
+    def update(self, result):
+        done = {run.method: run for run in result.runs}
+        for method, line in self.curves.items():
+            run = done.get(method)
+            line.set_data(([], []) if run is None else
+                          (run.gradient_evaluations, excess_floor(run.full_loss)))
+        for bar, (method, *_) in zip(self.bars, OPTIMISER_SETTINGS, strict=True):
+            rmse = done[method].unvisited_rmse if method in done else 0.0
+            bar.set_width(rmse if np.isfinite(rmse) else 0.0)
+        self.curve_ax.set_xlim(0, result.budget)
+        widest = max([r.unvisited_rmse for r in result.runs if np.isfinite(r.unvisited_rmse)],
+                     default=1.0)
+        self.bar_ax.set_xlim(0, max(3.0, 1.1 * widest))
+
+
+def optimiser_comparison_panel():
+    """The five optimisers on the maze MLP, one budget of gradient evaluations, on a button."""
+    controls = {"epochs": slider(200, 20, 400, 20, "budget (epochs)"),
+                "seed": slider(0, 0, 20, 1, "random seed")}
+    return Panel(compare_optimisers, ComparisonView(), controls, button="Train",
+                 question="Every optimiser may compute the same number of gradients. Which gets "
+                          "the lowest training loss? Is it also best on the states it never saw?")
+
+
+PANELS["optimisers"] = optimiser_comparison_panel
+
+
 # --- Reference solutions of the exercises (the checkers compare against these) ----------------
 
 def linear_backward(x, W, grad_out):

@@ -190,6 +190,88 @@ def test_valley_rejects_a_condition_number_below_one():
         tr.valley_race(kappa=0.5)
 
 
+# --- backpropagation by hand --------------------------------------------------------------------
+
+@pytest.mark.parametrize("state", ["s1", "s2", "s3", "s4"])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_walkthrough_gradients_equal_finite_differences(state, seed):
+    walk = tr.backprop_walkthrough(state=state, seed=seed)
+    assert [step.name for step in walk.steps] == list(tr.BACKPROP_NODES)
+    for step in walk.steps:
+        assert step.by_hand.shape == step.numerical.shape
+        assert step.error < 1e-6, (step.name, step.error)
+
+
+def test_walkthrough_gradients_are_what_the_engine_computes():
+    from lecture_utils import nn
+    walk = tr.backprop_walkthrough(state="s3", seed=4)
+    f = walk.forward
+    first, second = nn.Linear(2, 2), nn.Linear(2, 1)
+    first.weight.data[:], first.bias.data[:] = f["W1"], f["b1"]
+    second.weight.data[:], second.bias.data[:] = f["W2"], f["b2"]
+    model, loss = nn.Sequential(first, nn.Tanh(), second), nn.MSELoss()
+    assert loss(model(f["x"]), f["y"]) == pytest.approx(f["L"][0, 0])
+    grad_x = model.backward(loss.backward())
+    by_hand = {step.name: step.by_hand for step in walk.steps}
+    for name, engine in [("W1", first.weight.grad), ("b1", first.bias.grad),
+                         ("W2", second.weight.grad), ("b2", second.bias.grad), ("x", grad_x)]:
+        np.testing.assert_allclose(by_hand[name], engine, rtol=1e-12, atol=1e-15)
+
+
+def test_backprop_panel_writes_one_more_gradient_per_step():
+    panel = tr.backprop_panel()
+    written = []
+    for step in range(len(tr.BACKPROP_NODES) + 1):
+        panel.set(step=step)
+        written.append(sum(bool(t.get_text()) for t in panel.view.gradients.values()))
+    assert written == list(range(len(tr.BACKPROP_NODES) + 1))
+    assert "relative error" in panel.view.formula.get_text()
+
+
+# --- the optimisers on the maze MLP ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def comparisons():
+    return [tr.compare_optimisers(epochs=200, seed=seed) for seed in range(3)]
+
+
+def test_every_optimiser_gets_the_same_budget_of_gradient_evaluations(comparisons):
+    result = comparisons[0]
+    assert result.budget == 200 * 25
+    for run in result.runs:
+        assert run.gradient_evaluations[0] == 0 and run.gradient_evaluations[-1] == 5000
+        assert len(run.full_loss) >= tr.CURVE_POINTS
+    updates = {run.method: run.updates for run in result.runs}
+    assert updates == {"gd": 200, "sgd": 5000, "minibatch": 1000, "momentum": 1000,
+                       "adam": 1000}
+
+
+def test_on_one_budget_gd_ends_highest_and_sgd_takes_longest(comparisons):
+    for result in comparisons:  # three seeds, as the notebook's text says
+        final = {run.method: run.full_loss[-1] for run in result.runs}
+        assert max(final, key=final.get) == "gd"
+        seconds = {run.method: run.seconds for run in result.runs}
+        assert max(seconds, key=seconds.get) == "sgd" and min(seconds, key=seconds.get) == "gd"
+
+
+def test_lowest_training_loss_is_not_the_best_on_unvisited_states_at_the_default_seed(
+        comparisons):
+    runs = comparisons[0].runs
+    lowest_loss = min(runs, key=lambda run: run.full_loss[-1])
+    best_unvisited = min(runs, key=lambda run: run.unvisited_rmse)
+    assert lowest_loss.method != best_unvisited.method
+    assert "unvisited RMSE" in tr.comparison_table(comparisons[0])
+
+
+def test_comparison_grows_live_and_finishes_under_three_seconds():
+    import time
+    seen = []
+    start = time.perf_counter()
+    result = tr.compare_optimisers(progress=lambda partial: seen.append(len(partial.runs)))
+    assert seen == [1, 2, 3, 4, 5] and len(result.runs) == 5
+    assert time.perf_counter() - start < 3.0 * 3  # 1.1 s measured; slack for a busy machine
+
+
 # --- every panel over its range ------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(tr.PANELS))
