@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
 from . import maze as mz
 from . import nn, plots, style
@@ -271,8 +271,7 @@ class SliderRuler:
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_locator(NullLocator())
         if log:
-            ax.xaxis.set_major_locator(LogLocator(numticks=4))
-            ax.xaxis.set_minor_locator(NullLocator())
+            log_axis(ax.xaxis)
         else:
             ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.grid(False)
@@ -299,6 +298,18 @@ class SliderRuler:
             if visible:
                 line.set_xdata([at, at])
                 label.set_x(at)
+
+
+PLAIN_NUMBER = FuncFormatter(lambda value, _: f"{value:g}")  # 0.01, not 10^-2: no mathtext,
+# which is slow to draw
+
+
+def log_axis(axis, ticks=4):
+    """Few major ticks on a log axis, labelled in plain numbers, no minor ticks (fast to draw)."""
+    axis.set_major_locator(LogLocator(numticks=ticks))
+    axis.set_major_formatter(PLAIN_NUMBER)
+    axis.set_minor_locator(NullLocator())
+    axis.set_minor_formatter(NullFormatter())
 
 
 def excess_floor(values, floor=1e-12):
@@ -340,6 +351,7 @@ def training_loop(update=0, batch_size=16, lr=0.3, seed=0):
         raise ValueError(f"batch size must be between 1 and N = {data.n}, got {batch_size}")
     run = run_method("minibatch", lr, update, batch_size, seed) if update else None
     path = run.path if run else np.array([START])
+    update = len(path) - 1  # fewer than asked if the run diverged and train() stopped it
     batches = batch_stream(data.n, batch_size, seed)
     batch = np.array([], dtype=int)
     for _ in range(update):
@@ -399,7 +411,7 @@ class LoopView:
                     ylabel="return G / value")
         data_ax.xaxis.set_major_locator(MaxNLocator(3))
         data_ax.yaxis.set_major_locator(MaxNLocator(4))
-        data_ax.legend(loc="lower left", fontsize="small")
+        data_ax.legend(loc="upper right", fontsize="small")  # high values far from G: no data
         data_ax.set_title("update 0\n", fontsize="medium")
         self.data_ax = data_ax
         self.map = ContourMap.of_returns_loss(map_ax, LOOP_WINDOW)
@@ -539,12 +551,10 @@ class PathsView:
             self.map.add_path(method, METHOD_NAMES[method], colour)
             (self.curves[method],) = curve_ax.plot([], [], color=colour,
                                                    label=METHOD_NAMES[method])
-        map_ax.legend(loc="upper right", fontsize="small")
+        map_ax.legend(loc="lower left", fontsize="small")
         map_ax.set_title("paths of (w, b) on the loss contours", fontsize="medium")
         curve_ax.set_yscale("log")
-        curve_ax.yaxis.set_major_locator(LogLocator(numticks=4))
-        curve_ax.yaxis.set_minor_locator(NullLocator())
-        curve_ax.yaxis.set_minor_formatter(NullFormatter())
+        log_axis(curve_ax.yaxis)
         curve_ax.xaxis.set_major_locator(MaxNLocator(4))
         curve_ax.set_ylim(1e-4, 1e3)
         curve_ax.axhline(TARGET_EXCESS, color=style.TRUE_COLOUR, ls="--", lw=1)
@@ -554,8 +564,7 @@ class PathsView:
         curve_ax.set_title("loss on all data\n(dashed: close enough)", fontsize="medium")
         self.curve_ax = curve_ax
         self.ruler = SliderRuler(ruler_ax, *LR_RANGE, "learning rate")
-        self.ruler.add_mark("limit", style.ERROR_COLOUR, " 2/lambda_max: GD diverges beyond",
-                            align="left")
+        self.ruler.add_mark("limit", style.ERROR_COLOUR, "2/\u03bbmax ", align="right")
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -749,9 +758,7 @@ class ValleyView:
                                                    color=METHOD_COLOURS[method])
         curve_ax.set_yscale("log")
         curve_ax.set_ylim(1e-9, 10.0)
-        curve_ax.yaxis.set_major_locator(LogLocator(numticks=4))
-        curve_ax.yaxis.set_minor_locator(NullLocator())
-        curve_ax.yaxis.set_minor_formatter(NullFormatter())
+        log_axis(curve_ax.yaxis)
         curve_ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         curve_ax.set(xlabel="updates", ylabel="loss L")
         curve_ax.legend(loc="lower left", fontsize="small")
@@ -1089,9 +1096,7 @@ class ComparisonView:
                                                    label=METHOD_NAMES[method])
         curve_ax.set_yscale("log")
         curve_ax.set_ylim(1e-2, 1e2)
-        curve_ax.yaxis.set_major_locator(LogLocator(numticks=4))
-        curve_ax.yaxis.set_minor_locator(NullLocator())
-        curve_ax.yaxis.set_minor_formatter(NullFormatter())
+        log_axis(curve_ax.yaxis)
         curve_ax.xaxis.set_major_locator(MaxNLocator(4))
         curve_ax.set(xlabel="gradient evaluations", ylabel="MSE on the training states")
         curve_ax.legend(loc="lower left", fontsize="small", ncols=2)
