@@ -25,7 +25,7 @@ def relu_in_place(z):
     (lambda z: z, "returned z unchanged"),
     (np.abs, "not their absolute value"),
     (ff.relu_derivative, "you returned the derivative"),
-    (relu_in_place, "changed its input array in place"),
+    (relu_in_place, "^your function changed its argument `z` in place"),
     (lambda z: np.maximum(z, 0.1), r"row 0, column 0 should be 0, got 0.1"),
 ])
 def test_relu_checker_names_the_mistake(student, message):
@@ -96,7 +96,13 @@ def test_relu_derivative_checker_rejects_a_nonsense_value_at_the_kink():
     (check_relu, lambda z: np.max(0, z), r"raised TypeError.*np.maximum\(z, 0\)"),
     (check_dense_layer, lambda X, W, b: np.tanh(X * W + b), r"ValueError.*X @ W is \(4, 2\)"),
     (check_dense_layer, lambda X, W, b: 1 / (1 + np.exp(-(X @ W + b))), "not the sigmoid"),
-    (check_parameter_count, lambda s: "4417", "return a whole number, got str '4417'"),
+    (check_parameter_count, lambda s: "4417", "return a whole number, got the text '4417'"),
+    (check_parameter_count, lambda s: None, r"got None \(does your function end with `return"),
+    (check_parameter_count, lambda s: [4417], "return a whole number, got a list"),
+    (check_relu, lambda z: "relu", "relu.z. should be a numpy array, got the text 'relu'"),
+    (check_relu, lambda z: np.maximum(z, 0).astype(str), "real numbers, got an array of dtype <U"),
+    (check_relu_derivative, lambda z: "one", "should be a numpy array, got the text 'one'"),
+    (check_relu_derivative, lambda z: np.mean(z > 0), "got a single number, 0.5"),
     (check_parameter_count, lambda s: sum((a + 1) * b for a, b in pairs(s)[:-1]),
      r"the last layer \(64 -> 1, 65 parameters\) is missing"),
 ])
@@ -104,6 +110,37 @@ def test_checkers_add_a_hint_to_common_crashes_and_omissions(checker, student, m
     verdict = checker(student)
     assert verdict.passed is False
     assert re.search(message, verdict.message), verdict.message
+
+
+def dense_layer_by_rows(X, W, b):
+    rows = [np.tanh(x @ W + b) for x in X]
+    return np.array(rows)
+
+
+def dense_layer_by_units(X, W, b):
+    out = np.empty((len(X), W.shape[1]))
+    for j in range(W.shape[1]):
+        out[:, j] = np.tanh(X @ W[:, j] + b[j])
+    return out
+
+
+@pytest.mark.parametrize("student, message", [
+    (dense_layer_by_rows, r"^the numbers are right, but the exercise says no loops and your "
+                          r"function has a list comprehension \(`rows = \[np.tanh\(x @ W \+ b\) "
+                          r"for x in X\]`\): X @ W multiplies every row of the batch at once"),
+    (dense_layer_by_units, r"has a for loop \(`for j in range\(W.shape\[1\]\):`\)"),
+])
+def test_dense_layer_checker_enforces_no_loops(student, message):
+    verdict = check_dense_layer(student)
+    assert verdict.passed is False
+    assert re.search(message, verdict.message), verdict.message
+
+
+def test_dense_layer_without_readable_source_is_judged_by_its_numbers_only():
+    namespace = {"np": np}
+    exec("def dense_layer(X, W, b):\n    return np.array([np.tanh(x @ W + b) for x in X])",
+         namespace)  # like a function whose source is gone: the rule cannot be checked
+    assert check_dense_layer(namespace["dense_layer"]).passed is True
 
 
 def test_parameter_count_checker_accepts_a_float_that_is_whole():

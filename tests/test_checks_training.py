@@ -22,8 +22,11 @@ def changes_in_place(x, W, grad_out):
     (lambda x, W, g: (-(g @ W.T), x.T @ g, g.sum(axis=0)), "dx has the wrong sign"),
     (lambda x, W, g: (g @ W.T, x.T @ g / len(x), g.sum(axis=0)), "dW is divided by the batch"),
     (lambda x, W, g: (g @ W, x.T @ g, g.sum(axis=0)), r"raised ValueError.*dx = grad_out @ W.T"),
-    (lambda x, W, g: (g @ W.T, x.T @ g), r"should return a tuple \(dx, dW, db\)"),
-    (lambda x, W, g: None, r"should return a tuple \(dx, dW, db\), got NoneType"),
+    (lambda x, W, g: (g @ W.T, x.T @ g), r"should return a tuple \(dx, dW, db\), got a tuple of 2"),
+    (lambda x, W, g: [g @ W.T, x.T @ g, g.sum(axis=0)], r"should return a tuple .*got a list"),
+    (lambda x, W, g: (g @ W.T, (x.T @ g).tolist(), g.sum(axis=0)),
+     "dW should be a numpy array"),
+    (lambda x, W, g: None, r"should return a tuple \(dx, dW, db\), got None \(does your function end"),
     (changes_in_place, "changed its argument `W` in place"),
 ])
 def test_linear_backward_checker_names_which_gradient_is_wrong_and_how(student, message):
@@ -76,7 +79,8 @@ def in_order(n, size, rng):
     (lambda n, size, rng: [p[s:s + 2] for p in [rng.permutation(n)] for s in range(0, n, 2)],
      r"batch sizes should be \[4, 4, 2\]"),
     (lambda n, size, rng: [rng.permutation(n) / 1.0], "integer indices"),
-    (lambda n, size, rng: 7, "could not use what"),
+    (lambda n, size, rng: 7, "return a list of index arrays, one per batch, got a single number"),
+    (lambda n, size, rng: None, "got None"),
 ])
 def test_minibatch_checker_names_the_mistake(student, message):
     verdict = check_minibatches(student)
