@@ -26,7 +26,7 @@ def changes_in_place(x, W, grad_out):
     (lambda x, W, g: [g @ W.T, x.T @ g, g.sum(axis=0)], r"should return a tuple .*got a list"),
     (lambda x, W, g: (g @ W.T, (x.T @ g).tolist(), g.sum(axis=0)),
      "dW should be a numpy array"),
-    (lambda x, W, g: None, r"should return a tuple \(dx, dW, db\), got None \(does your function end"),
+    (lambda x, W, g: None, r"should return a tuple \(dx, dW, db\), got None \(does your"),
     (changes_in_place, "changed its argument `W` in place"),
 ])
 def test_linear_backward_checker_names_which_gradient_is_wrong_and_how(student, message):
