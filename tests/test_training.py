@@ -97,6 +97,21 @@ def test_at_the_defaults_minibatch_settles_first_in_gradient_evaluations_and_sgd
     assert rows["SGD"][0] is None  # too noisy at lr 0.4 to stay near the optimum
 
 
+def test_in_seconds_the_gap_is_smaller_than_in_gradient_evaluations():
+    rows = {name: row for name, *row in tr.reaching_table(tr.compare_paths())}
+    (_, gd_evaluations, gd_ms), (_, mb_evaluations, mb_ms) = rows["GD"], rows["mini-batch"]
+    assert gd_ms / mb_ms < gd_evaluations / mb_evaluations  # Python's overhead per update
+
+
+def test_near_the_limit_single_samples_can_blow_up_where_gd_does_not():
+    limit = tr.returns_loss().stability_limit
+    near = [tr.compare_paths(lr=0.85, batch_size=8, seed=seed) for seed in range(3)]
+    assert 0.85 < limit and all(r.run("gd").diverged_at is None for r in near)
+    assert any(r.run("sgd").diverged_at or r.run("minibatch").diverged_at for r in near)
+    far = [tr.compare_paths(lr=0.7, batch_size=8, seed=seed) for seed in range(3)]
+    assert not any(r.note for r in far)  # well below it: noisy, not diverging
+
+
 def test_step_panel_question_batch_loss_always_falls_full_loss_not_always():
     fell, rose = tr.loop_statistics(updates=40, batch_size=16, lr=0.3)
     assert fell == 40 and rose == 7  # as the notebook's answer prints
@@ -156,6 +171,8 @@ def test_momentum_at_its_best_needs_five_times_fewer_updates_than_gd_at_its_best
     needed = tr.updates_to_reach(kappa=100.0, level=1e-6)
     assert needed["momentum"] * 5 <= needed["gd"]
     assert needed == {"gd": 330, "momentum": 56, "adam": 82}  # the notebook's answer
+    assert tr.updates_to_reach(10.0) == {"gd": 34, "momentum": 15, "adam": 82}
+    assert tr.updates_to_reach(1000.0) == {"gd": 3282, "momentum": 198, "adam": 82}
     # measured rates agree with the theory: GD's loss falls by rate^2 per update at the end
     valley = tr.Valley(100.0)
     gd_lr, gd_rate = valley.best_gd()
@@ -169,6 +186,24 @@ def test_momentum_beyond_gds_limit_converges_and_gd_there_diverges():
     result = tr.valley_race(kappa=100.0, lr=alpha, momentum=beta, updates=100)
     assert result.run("gd").diverged_at is not None
     assert result.run("momentum").diverged_at is None and result.run("momentum").loss[-1] < 1e-4
+
+
+def test_adam_is_slower_in_a_valley_turned_away_from_the_parameter_axes():
+    from lecture_utils import nn
+
+    def adam_updates(angle, kappa=100.0):
+        turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        hessian = turn @ np.diag([1 / kappa, 1.0]) @ turn.T
+        theta = nn.Parameter(np.array(tr.VALLEY_START))
+        optimizer = Adam([theta], lr=0.1)
+        for update in range(1, 5001):
+            optimizer.zero_grad()
+            theta.grad += hessian @ theta.data
+            optimizer.step()
+            if 0.5 * theta.data @ hessian @ theta.data <= 1e-6:
+                return update
+    assert adam_updates(0.0) == tr.updates_to_reach(100.0)["adam"] == 82
+    assert adam_updates(np.pi / 4) > 5 * 82  # measured 698
 
 
 def test_adam_first_step_moves_every_parameter_by_about_the_learning_rate():
