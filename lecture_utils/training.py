@@ -559,8 +559,7 @@ class PathsView:
         curve_ax.set_ylim(1e-4, 1e3)
         curve_ax.axhline(TARGET_EXCESS, color=style.TRUE_COLOUR, ls="--", lw=1)
         curve_ax.set_ylabel("L - L(least squares)")
-        curve_ax.set_xlabel(COST_AXES["gradient_evaluations"])
-        curve_ax.legend(loc="upper right", fontsize="small")
+        curve_ax.set_xlabel(COST_AXES["gradient_evaluations"])  # colours: the map's legend
         curve_ax.set_title("loss on all data\n(dashed: close enough)", fontsize="medium")
         self.curve_ax = curve_ax
         self.ruler = SliderRuler(ruler_ax, *LR_RANGE, "learning rate")
@@ -568,12 +567,13 @@ class PathsView:
         plots.freeze_layout(self.figure)
 
     def update(self, result):
-        right = 1e-12
+        right, lowest = 1e-12, 1e-4
         for run in result.runs:
             self.map.show_path(run.method, run.path)
-            x = run.cost(result.cost_axis)
-            self.curves[run.method].set_data(x, excess_floor(run.loss - result.best_loss))
-            right = max(right, float(x[-1]))
+            x, excess = run.cost(result.cost_axis), excess_floor(run.loss - result.best_loss)
+            self.curves[run.method].set_data(x, excess)
+            right, lowest = max(right, float(x[-1])), min(lowest, float(excess.min()))
+        self.curve_ax.set_ylim(max(lowest / 2, 1e-10), 1e3)  # room for GD's fall below 1e-4
         if result.cost_axis == "seconds":
             right = max(right, 1e-4)
         self.curve_ax.set_xlim(0, right)
