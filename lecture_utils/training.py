@@ -41,6 +41,11 @@ class ReturnsData:
     def n(self):
         return len(self.x)
 
+    def design(self, rows=slice(None)):
+        """X (rows, 2) with x_k = (d_k, 1), so V_hat = X theta for theta = (w, b); and y (rows,)."""
+        d = self.x[rows, 0]
+        return np.column_stack([d, np.ones(len(d))]), self.y[rows, 0]
+
 
 def discounted_returns(rewards, gamma=GAMMA):
     """G_t = r_{t+1} + gamma G_{t+1} for every step t of one episode; rewards (T,) -> (T,)."""
@@ -91,8 +96,8 @@ class QuadraticLoss:
 
     @classmethod
     def of(cls, data):
-        X = np.column_stack([data.x[:, 0], np.ones(data.n)])
-        return cls(X.T @ X / data.n, X.T @ data.y[:, 0] / data.n, float(np.mean(data.y ** 2)))
+        X, y = data.design()
+        return cls(X.T @ X / data.n, X.T @ y / data.n, float(np.mean(y ** 2)))
 
     def __call__(self, theta):
         """L at parameters theta (..., 2); any leading shape (a path, a grid)."""
@@ -142,7 +147,7 @@ class Run:
     path: (T + 1, 2) parameters before the first update and after each one
     loss: (T + 1,) loss on all the data at each point of the path
     gradient_evaluations, seconds: (T + 1,) cumulative cost (0 at the start)
-    diverged_at: the update after which the loss left the plot (loss above its start), or None
+    diverged_at: the update from which on the loss stayed too high (divergence_update), or None
     """
 
     method: str
@@ -196,7 +201,8 @@ def divergence_update(full_loss, history, deterministic):
     """
     start = full_loss[0]
     allowance = 1.0 if deterministic else NOISE_ALLOWANCE
-    if not (history.diverged or not full_loss[-1] <= allowance * start):
+    ended_high = not full_loss[-1] <= allowance * start  # also for a NaN
+    if not (history.diverged or ended_high):
         return None
     below = np.flatnonzero(full_loss <= start)
     return int(below[-1]) + 1 if below.size else 1
@@ -329,7 +335,6 @@ class LoopState:
     """
 
     update: int
-    method: str
     batch_size: int
     lr: float
     path: np.ndarray
@@ -359,14 +364,13 @@ def training_loop(update=0, batch_size=16, lr=0.3, seed=0):
     before = after = np.nan
     gradient = np.zeros(2)
     if update:
-        X = np.column_stack([data.x[batch, 0], np.ones(len(batch))])
-        target = data.y[batch, 0]
+        X, target = data.design(batch)
         old, new = path[-2], path[-1]
         before = float(np.mean((X @ old - target) ** 2))
         after = float(np.mean((X @ new - target) ** 2))
         gradient = 2 * X.T @ (X @ old - target) / len(batch)  # what backward() computed
     note = diverged_note([run]) if run else ""
-    return LoopState(update, "minibatch", batch_size, lr, path, batch, before, after, gradient,
+    return LoopState(update, batch_size, lr, path, batch, before, after, gradient,
                      loss(path), note)
 
 
@@ -375,11 +379,10 @@ def loop_statistics(updates=40, batch_size=16, lr=0.3, seed=0):
     data = monte_carlo_returns()
     run = run_method("minibatch", lr, updates, batch_size, seed)
     batches = batch_stream(data.n, batch_size, seed)
-    X = np.column_stack([data.x[:, 0], np.ones(data.n)])
     batch_fell = 0
     for k in range(updates):
-        batch = next(batches)
-        errors = X[batch] @ run.path[k:k + 2].T - data.y[batch]  # (B, 2): before, after
+        X, y = data.design(next(batches))
+        errors = X @ run.path[k:k + 2].T - y[:, None]  # (B, 2): before, after
         before, after = np.mean(errors ** 2, axis=0)
         batch_fell += int(after < before)
     return batch_fell, int(np.sum(np.diff(run.loss) > 0))
@@ -495,8 +498,15 @@ TARGET_EXCESS = 0.1  # "reached": loss within 0.1 of the least-squares loss (abo
 LR_RANGE = (0.01, 2.0)
 
 
+class RunsByMethod:
+    """A result holding `runs`, each with a `.method`: look one up by its method's name."""
+
+    def run(self, method):
+        return next(r for r in self.runs if r.method == method)
+
+
 @dataclass
-class PathsResult:
+class PathsResult(RunsByMethod):
     """Runs of GD, SGD and mini-batch with the same learning rate and number of updates."""
 
     runs: list
@@ -506,8 +516,6 @@ class PathsResult:
     cost_axis: str
     note: str = ""
 
-    def run(self, method):
-        return next(r for r in self.runs if r.method == method)
 
 
 def compare_paths(lr=0.4, batch_size=64, updates=100, seed=0, cost_axis="updates"):
@@ -681,7 +689,7 @@ def descend(valley, make_optimizer, updates, method="gd", start=VALLEY_START):
 
 
 @dataclass
-class ValleyResult:
+class ValleyResult(RunsByMethod):
     """GD, momentum and Adam in one valley, with the theory's best settings."""
 
     valley: Valley
@@ -693,8 +701,6 @@ class ValleyResult:
     show_theory: bool
     note: str = ""
 
-    def run(self, method):
-        return next(r for r in self.runs if r.method == method)
 
 
 def valley_race(kappa=100.0, lr=1.5, momentum=0.5, adam_lr=0.1, beta1=0.9, beta2=0.999,
@@ -711,10 +717,8 @@ def valley_race(kappa=100.0, lr=1.5, momentum=0.5, adam_lr=0.1, beta1=0.9, beta2
     runs = [descend(valley, lambda p: SGD(p, lr), updates, "gd"),
             descend(valley, lambda p: SGD(p, lr, momentum=momentum), updates, "momentum"),
             descend(valley, lambda p: Adam(p, adam_lr, betas=(beta1, beta2)), updates, "adam")]
-    note = "; ".join(f"{METHOD_NAMES[r.method]} diverged at update {r.diverged_at}"
-                     for r in runs if r.diverged_at is not None)
     return ValleyResult(valley, runs, lr, momentum, valley.best_gd(), valley.best_momentum(),
-                        bool(show_theory), note)
+                        bool(show_theory), diverged_note(runs))
 
 
 def updates_to_reach(kappa=100.0, level=1e-6, max_updates=5000, adam_lr=0.1):

@@ -122,12 +122,10 @@ def test_step_panel_question_batch_loss_always_falls_full_loss_not_always():
 def test_training_loop_shows_the_batch_train_draws_and_its_gradient():
     state = tr.training_loop(update=3, batch_size=16, lr=0.3, seed=2)
     assert state.path.shape == (4, 2) and len(state.batch) == 16
-    data = tr.monte_carlo_returns()
-    X = np.column_stack([data.x[state.batch, 0], np.ones(16)])
+    X, y = tr.monte_carlo_returns().design(state.batch)
     step = state.path[-2] - 0.3 * state.gradient  # theta <- theta - lr * gradient of the batch
     np.testing.assert_allclose(step, state.path[-1], atol=1e-12)
-    assert state.batch_loss_before == pytest.approx(
-        np.mean((X @ state.path[-2] - data.y[state.batch, 0]) ** 2))
+    assert state.batch_loss_before == pytest.approx(np.mean((X @ state.path[-2] - y) ** 2))
     assert state.batch_loss_after < state.batch_loss_before
 
 
