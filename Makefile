@@ -30,6 +30,10 @@ lint: $(STAMP)  ## ruff on the package, tests, benchmarks and notebooks
 bench: $(STAMP)  ## notebook run times, panel update times, engine vs numpy/PyTorch
 	$(HEADLESS) $(BIN)/python benchmarks/run_all.py
 
+.PHONY: html
+html: $(STAMP)  ## execute the notebooks into static pages, build/html/index.html (no answers)
+	$(HEADLESS) $(BIN)/python -m lecture_utils.static_html build/html notebooks/*.ipynb
+
 strip: $(STAMP)  ## remove outputs from every notebook before committing
 	$(BIN)/python -m lecture_utils.notebook_tools strip notebooks/*.ipynb
 

@@ -76,30 +76,63 @@ def _boundary(w, b, reach=10.0):
     return np.stack([centre - reach * along, centre + reach * along])
 
 
+UNIT_COLOUR_Z = 6.0  # colours span g(z) for z in [-6, 6], whatever the weights: fixed per g
+UNIT_CONTOURS = 12  # contour lines at fixed output levels: the steeper the unit, the denser
+
+
+def unit_colour_range(activation):
+    """(low, high) of the unit panel's colour scale for `activation`: g(-6) to g(6).
+
+    Fixed per activation, so that steeper weights show as a faster change of colour (and
+    denser contour lines), instead of the scale stretching to each picture's min and max.
+    """
+    g = make_activation(activation)
+    low, high = g.function(np.array([-UNIT_COLOUR_Z, UNIT_COLOUR_Z]))
+    return float(low), float(high)
+
+
+def unit_contour_levels(activation):
+    """The output levels at which the unit panel draws contour lines, evenly spaced."""
+    return np.linspace(*unit_colour_range(activation), UNIT_CONTOURS + 1)[1:-1]
+
+
 class UnitView:
-    """Heatmap of a unit's output, its boundary w^T x + b = 0 and its weight vector w."""
+    """Heatmap of a unit's output on a fixed scale per activation, contour lines at fixed
+    levels, the boundary w^T x + b = 0 and the weight vector w."""
 
     def __init__(self):
-        self.figure = plots.new_figure(5.4, 4.2)
+        self.figure = plots.new_figure(5.6, 4.4)
         ax = self.axes = self.figure.add_subplot()
         extent = (UNIT_GRID[0], UNIT_GRID[-1], UNIT_GRID[0], UNIT_GRID[-1])
         self.image = ax.imshow(np.zeros((2, 2)), origin="lower", extent=extent,
                                cmap=style.VALUE_CMAP)
-        self.figure.colorbar(self.image, ax=ax, label="unit output g(w^T x + b)")
+        self.colorbar = self.figure.colorbar(self.image, ax=ax,
+                                             label="unit output g(w^T x + b)")
+        self.colorbar.locator = MaxNLocator(5)
+        self.contours = None
         (self.line,) = ax.plot([], [], "w--", lw=2, label="w^T x + b = 0")
         self.arrow = ax.annotate("", xy=(0, 0), xytext=(0, 0),
                                  arrowprops={"arrowstyle": "->", "color": "w", "lw": 2})
         ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="input x1", ylabel="input x2")
+        ax.set_xticks([-2, 0, 2])  # not at the corner, where -3 and -3 would touch
+        ax.set_yticks([-2, 0, 2])
         ax.grid(False)
         ax.legend(loc="lower left", fontsize="small")
-        ax.set_title("relu(w1 x1 + w2 x2 + b)")  # room for the title before the layout freezes
+        ax.set_title("leaky_relu(-3 x1 + -3 x2 + -5)")  # the longest title, before the freeze
+        self.figure.get_layout_engine().set(w_pad=0.1)  # keeps "input x2" off the left edge
         plots.freeze_layout(self.figure)
 
     def update(self, result):
         out = result.output
         self.image.set_data(out)
-        low, high = float(out.min()), float(out.max())
-        self.image.set_clim(low, high if high > low else low + 1e-9)
+        self.image.set_clim(*unit_colour_range(result.activation))
+        if self.contours is not None:
+            self.contours.remove()
+        levels = unit_contour_levels(result.activation)
+        shown = levels[(levels > out.min()) & (levels < out.max())]  # none for a constant
+        self.contours = None if shown.size == 0 else self.axes.contour(
+            UNIT_GRID, UNIT_GRID, out, levels=shown, colors="white", linewidths=0.8,
+            linestyles="solid", alpha=0.6)
         self.line.set_data(result.boundary[:, 0], result.boundary[:, 1])
         start = result.boundary.mean(axis=0) if result.w.any() and not result.note else np.zeros(2)
         self.arrow.set_position(start)
@@ -148,12 +181,18 @@ def activation_at(z0=1.0):
 
 
 class ActivationView:
-    """g (top row) and g' (bottom row) per activation, saturated ranges shaded, a marker at z0."""
+    """g (top row) and g' (bottom row) per activation, saturated ranges shaded, a marker at z0.
+
+    The g' row shares one y axis (0 to 1), so slopes compare across activations: the
+    sigmoid's best slope 0.25 is a quarter of tanh's, LeakyReLU's 0.1 stands above ReLU's 0.
+    """
+
+    SLOPE_LIMITS = (-0.12, 1.5)  # every g' here lies in [0, 1]; room above for the value
 
     def __init__(self, names=PLOTTED_ACTIVATIONS):
-        self.figure = plots.new_figure(9.5, 4.2)
+        self.figure = plots.new_figure(9.5, 4.4)
         axes = self.figure.subplots(2, len(names), sharex=True)
-        self.markers, self.tangents = {}, {}
+        self.markers, self.tangents, self.slope_text = {}, {}, {}
         z = ACTIVATION_RANGE
         for col, (name, (g, dg)) in enumerate(activation_curves(names).items()):
             top, bottom = axes[0, col], axes[1, col]
@@ -167,10 +206,16 @@ class ActivationView:
             (self.markers[name, 0],) = top.plot([], [], "o", color=style.ERROR_COLOUR)
             (self.markers[name, 1],) = bottom.plot([], [], "o", color=style.ERROR_COLOUR)
             (self.tangents[name],) = top.plot([], [], "--", color=style.ERROR_COLOUR, lw=1)
+            self.slope_text[name] = bottom.text(0.03, 0.97, "", transform=bottom.transAxes,
+                                                ha="left", va="top", fontsize="small")
             top.set_ylim(g.min() - 0.5, g.max() + 0.5)
-            for ax in (top, bottom):  # few tick labels: text is most of the drawing time
-                ax.yaxis.set_major_locator(MaxNLocator(3))
+            bottom.set_ylim(*self.SLOPE_LIMITS)
+            bottom.set_yticks([0, 0.5, 1])
+            top.yaxis.set_major_locator(MaxNLocator(3))  # few tick labels: text is slow to draw
+            for ax in (top, bottom):
                 ax.set_xticks([-5, 0, 5])
+            if col > 0:  # one shared scale for every g': its numbers once, on the left
+                bottom.tick_params(labelleft=False)
         axes[0, 0].set_ylabel("g(z)")
         axes[1, 0].set_ylabel("g'(z)")
         self.figure.suptitle("grey: saturated, g'(z) < 0.01: almost no gradient passes back")
@@ -183,6 +228,7 @@ class ActivationView:
             self.markers[name, 0].set_data([result.z0], [value])
             self.markers[name, 1].set_data([result.z0], [slope])
             self.tangents[name].set_data(result.z0 + span, value + slope * span)
+            self.slope_text[name].set_text(f"g'({result.z0:.3g}) = {slope:.2g}")
 
 
 def activation_panel():
@@ -231,12 +277,15 @@ class StackResult:
     depth: int
 
 
+RANDOM_WIDTH = 16  # units per hidden layer of the random networks
+
+
 def random_networks(activation="identity", depth=3, seed=0, n_networks=5):
-    """Five random 1-D networks with `depth` hidden layers of 16 units: do their graphs bend?"""
+    """Five random 1-D networks, `depth` hidden layers of RANDOM_WIDTH units: do they bend?"""
     if depth < 1:
         raise ValueError(f"depth must be at least 1 hidden layer, got {depth}")
     x = np.linspace(-3, 3, 200)[:, None]
-    sizes = (1,) + (16,) * depth + (1,)
+    sizes = (1,) + (RANDOM_WIDTH,) * depth + (1,)
     y = np.stack([linear_stack(sizes, activation, rng=seed * 100 + i)(x)[:, 0]
                   for i in range(n_networks)])
     return StackResult(x[:, 0], y, activation, depth)
@@ -256,8 +305,9 @@ class StackView:
             line.set_data(result.x, y)
         self.axes.relim()
         self.axes.autoscale_view()
-        self.axes.set_title(f"{len(result.y)} random networks, {result.depth} hidden layers, "
-                            f"{result.activation}")
+        self.axes.set_title(f"{len(result.y)} random networks, {result.activation}\n"
+                            f"{result.depth} hidden layers of {RANDOM_WIDTH} units",
+                            fontsize="medium")
 
 
 def random_networks_panel():
@@ -313,6 +363,14 @@ def curve_data(target="sine", n_points=97):
         raise ValueError(f"target must be one of {sorted(CURVE_TARGETS)}, got {target!r}")
     x = np.linspace(0.0, 1.0, n_points)[:, None]
     return x, CURVE_TARGETS[target](x)
+
+
+def best_line_mse(target="sine"):
+    """The MSE of the best straight line a + b x through the target's points: what any
+    network with the identity activation can at best reach."""
+    x, y = curve_data(target)
+    coefficients = np.polyfit(x[:, 0], y[:, 0], 1)
+    return float(np.mean((np.polyval(coefficients, x[:, 0]) - y[:, 0]) ** 2))
 
 
 def folding_network(folds=3):
@@ -380,6 +438,17 @@ def fit_network(target="sine", width=16, depth=1, activation="tanh", steps=400, 
     n = nn.count_parameters(model)
     label = f"width {width}, depth {depth}, {activation}: {n} parameters"  # a title line
     return NetworkFit(x[:, 0], y[:, 0], y_hat, history.loss, n, label, history.message)
+
+
+def parts_fitted(fit, parts, tolerance=0.25):
+    """Which of `parts` equal pieces of [0, 1] a fit follows: (parts,) booleans, True where
+    the largest error |y_hat - y| there stays below `tolerance`.
+
+    The sine has 4 humps (parts=4), the sawtooth 8 teeth (parts=8); both have height 1.
+    """
+    error = np.abs(fit.y_hat - fit.y)
+    return np.array([bool(error[(fit.x >= k / parts) & (fit.x <= (k + 1) / parts)].max()
+                          < tolerance) for k in range(parts)])
 
 
 class NetworkFitView:
@@ -488,7 +557,7 @@ def depth_versus_width(folds=SAWTOOTH_FOLDS):
 
 def plot_depth_comparison(result):
     """One axes per network: the sawtooth and the network's output, parameters and MSE."""
-    figure = plots.new_figure(4.0 * len(result.networks), 3.0)
+    figure = plots.new_figure(3.7 * len(result.networks), 4.2)  # 1110 px wide on a projector
     axes = figure.subplots(1, len(result.networks), sharey=True)
     for ax, (label, n_params, y_hat, mse) in zip(axes, result.networks, strict=True):
         ax.plot(result.x, result.y, color=style.TRUE_COLOUR, lw=4, alpha=0.6, label="target")
@@ -508,6 +577,8 @@ LINEAR_BASELINES = {"linear, coordinates": ("coordinates", {}),
                     "linear, polynomial 3": ("polynomial", {"degree": 3}),
                     "linear, RBF width 1": ("rbf", {"rbf_width": 1.0})}
 BASELINE = "linear, polynomial 3"  # notebook 01's default model
+RMSE_LABELS = {"linear, coordinates": "coord.", "linear, polynomial 3": "poly. 3",
+               "linear, RBF width 1": "RBF 1"}  # short names under the RMSE bars
 
 
 @dataclass
@@ -555,35 +626,78 @@ def fit_maze_mlp(width=64, depth=1, activation="tanh", steps=2000, lr=0.01, seed
     history = train(model, x[visited], values[visited, None] / VALUE_SCALE,
                     optimizer=Adam(model.parameters(), lr=lr), method="gd", steps=steps,
                     seed=seed, callback=callback, callback_every=50)
-    return result(history)
+    fit = result(history)
+    if not fit.note:
+        fit.note = unstable_note(fit.loss)
+    return fit
+
+
+UNSTABLE_JUMP = 1e3  # a loss this many times its lowest value so far: training is unstable
+
+
+def largest_jump(loss):
+    """(factor, step): the largest rise of the loss (T,) above its lowest value before."""
+    loss = np.asarray(loss, dtype=float)
+    if len(loss) < 2:
+        return 1.0, 0
+    ratio = loss[1:] / np.minimum.accumulate(loss)[:-1]
+    step = int(ratio.argmax()) + 1
+    return float(ratio[step - 1]), step
+
+
+def unstable_note(loss):
+    """A warning if the loss (T,) jumped UNSTABLE_JUMP-fold or more after falling, else ""."""
+    factor, step = largest_jump(loss)
+    if factor < UNSTABLE_JUMP:
+        return ""
+    return (f"unstable: at step {step} the loss jumped by a factor of {factor:,.0f}, to "
+            f"{loss[step]:.2g}; "
+            "the learning rate is too large for steady descent (try 0.01), and the figure "
+            "shows wherever the last jump left the fit")
 
 
 class MazeFitView:
-    """Top: V^pi, the linear V_hat, the MLP's V_hat, the loss. Bottom: RMSE, errors, s1..s4."""
+    """Top: V^pi, the linear V_hat, the MLP's V_hat, the loss. Bottom: errors, RMSE, s1..s4.
+
+    Each row of maps shares one colour bar, so the maps stay large on a projector.
+    """
+
+    ERROR_CLIM = (-6.0, 6.0)
 
     def __init__(self):
         setting = maze_setting()
         maze, values = self.maze, self.values = setting.maze, setting.values
-        self.figure = plots.new_figure(13.0, 6.0)
-        axes = self.figure.subplots(2, 4)
-        self.clim, error_clim = (values.min(), values.max()), (-6.0, 6.0)
+        self.figure = plots.new_figure(11.5, 6.0)  # 1150 x 600 px: fits a 720 px projector
+        top, bottom = self.figure.subfigures(2, 1)
+        top_maps, top_loss = top.subfigures(1, 2, width_ratios=[3, 1.15])
+        bottom_maps, bottom_bars = bottom.subfigures(1, 2, width_ratios=[2.1, 2.05])
+        value_axes, error_axes = top_maps.subplots(1, 3), bottom_maps.subplots(1, 2)
+        self.clim = (values.min(), values.max())
         kind, kw = LINEAR_BASELINES[BASELINE]
         baseline = best_linear_fit(kind, train_on="visited", **kw)
-        plots.ValueHeatmap(axes[0, 0], maze, values, r"true $V^\pi$", clim=self.clim)
-        plots.ValueHeatmap(axes[0, 1], maze, baseline, f"{BASELINE}\n(dots: trained on)",
-                           clim=self.clim, visited=setting.visited)
-        self.mlp = plots.ValueHeatmap(axes[0, 2], maze, values, "MLP\n", clim=self.clim,
-                                      visited=setting.visited)
-        plots.ValueHeatmap(axes[1, 1], maze, baseline - values, "linear: error", symmetric=True,
-                           clim=error_clim)
-        self.mlp_error = plots.ValueHeatmap(axes[1, 2], maze, 0 * values, "MLP: error",
-                                            symmetric=True, clim=error_clim)
-        self.loss = plots.LossCurve(axes[0, 3], title="MLP loss (MSE)")
+        maps = {"colorbar": False}
+        truth = plots.ValueHeatmap(value_axes[0], maze, values, r"true $V^\pi$" + "\n",
+                                   clim=self.clim, **maps)
+        plots.ValueHeatmap(value_axes[1], maze, baseline, "polynomial 3\n(dots: trained on)",
+                           clim=self.clim, visited=setting.visited, **maps)
+        self.mlp = plots.ValueHeatmap(value_axes[2], maze, values, "MLP\n", clim=self.clim,
+                                      visited=setting.visited, **maps)
+        linear_error = plots.ValueHeatmap(error_axes[0], maze, baseline - values,
+                                          "polynomial 3:\nerror", symmetric=True,
+                                          clim=self.ERROR_CLIM, **maps)
+        self.mlp_error = plots.ValueHeatmap(error_axes[1], maze, 0 * values, "MLP:\nerror",
+                                            symmetric=True, clim=self.ERROR_CLIM, **maps)
+        top_maps.colorbar(truth.image, ax=value_axes, shrink=0.8, label="value",
+                          ticks=MaxNLocator(4))
+        bottom_maps.colorbar(linear_error.image, ax=error_axes, shrink=0.8,
+                             label=r"$\hat V - V^\pi$", ticks=MaxNLocator(4))
+        rmse_ax, named_ax = bottom_bars.subplots(1, 2, width_ratios=[1, 1.1])
+        self.loss = plots.LossCurve(top_loss.subplots(), title="MLP loss (MSE)")
         self.loss.best.set_visible(False)
         self.loss.ax.get_legend().remove()
         self.loss.ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
-        self._init_rmse(axes[1, 0], baseline)
-        self._init_named(axes[1, 3], baseline)
+        self._init_rmse(rmse_ax)
+        self._init_named(named_ax, baseline)
         plots.freeze_layout(self.figure)
 
     def _init_named(self, ax, baseline):
@@ -591,7 +705,7 @@ class MazeFitView:
         self.named_idx = [self.maze.index(self.maze.named_states[n]) for n in names]
         x = np.arange(len(names))
         series = [(r"true $V^\pi$", self.values, style.TRUE_COLOUR),
-                  (BASELINE, baseline, style.DATA_COLOUR),
+                  ("polynomial 3", baseline, style.DATA_COLOUR),
                   ("MLP", self.values, style.FIT_COLOUR)]
         for k, (label, v, colour) in enumerate(series):
             bars = ax.bar(x + (k - 1) * 0.27, v[self.named_idx], 0.27, color=colour, label=label)
@@ -600,23 +714,25 @@ class MazeFitView:
                           for n, i in zip(names, self.named_idx, strict=True)])
         ax.axhline(0, color=style.INK, lw=0.8)
         ax.set_ylim(1.25 * self.values.min(), 0)
-        ax.set_title("values (*: unvisited)", fontsize="medium")
-        self.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
+        ax.yaxis.set_major_locator(MaxNLocator(3))
+        ax.set_title("values\n(*: unvisited)", fontsize="medium")
+        ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
 
-    def _init_rmse(self, ax, baseline):
-        names = [name.replace("linear, ", "") + "\n(linear)" for name in LINEAR_BASELINES]
-        colours = [style.DATA_COLOUR] * len(names) + [style.FIT_COLOUR]
-        self.rmse_bars = ax.barh(range(len(names) + 1), np.ones(len(names) + 1), color=colours)
-        ax.set_yticks(range(len(names) + 1), names + ["coordinates\n(MLP)"], fontsize="small")
+    def _init_rmse(self, ax):
+        names = [RMSE_LABELS[name] for name in LINEAR_BASELINES] + ["MLP"]
+        colours = [style.DATA_COLOUR] * (len(names) - 1) + [style.FIT_COLOUR]
+        self.rmse_bars = ax.barh(range(len(names)), np.ones(len(names)), color=colours)
+        ax.set_yticks(range(len(names)), names)
         ax.invert_yaxis()
-        ax.set_title("error on unvisited states\n(root mean squared)", fontsize="medium")
+        ax.xaxis.set_major_locator(MaxNLocator(3))
+        ax.set_title("RMSE on\nunvisited states", fontsize="medium")
         self.rmse_text = [ax.text(0, i, "", va="center", ha="left", fontsize="small")
-                          for i in range(len(names) + 1)]
+                          for i in range(len(names))]
 
     def update(self, result):
         self.mlp.update(result.estimate, clim=self.clim)
-        self.mlp.ax.set_title(f"MLP on coordinates\n{result.n_parameters} parameters")
-        self.mlp_error.update(result.estimate - result.values, clim=(-6.0, 6.0))
+        self.mlp.ax.set_title(f"MLP\n{result.n_parameters} parameters")
+        self.mlp_error.update(result.estimate - result.values, clim=self.ERROR_CLIM)
         self.loss.update(result.loss)
         rmse = [result.held_out_rmse(v) for v in result.baselines.values()]
         rmse.append(result.held_out_rmse())
@@ -624,8 +740,8 @@ class MazeFitView:
             shown = value if np.isfinite(value) else 0.0
             bar.set_width(shown)
             text.set_x(shown)
-            text.set_text(f" {value:.2f}")
-        self.rmse_bars[0].axes.set_xlim(0, 1.25 * max(np.nan_to_num(rmse)))
+            text.set_text(f" {value:.2f}" if np.isfinite(value) else " -")
+        self.rmse_bars[0].axes.set_xlim(0, 1.5 * max(np.nan_to_num(rmse)))
         named = np.nan_to_num(result.estimate[self.named_idx])
         for bar, value in zip(self.named_bars, named, strict=True):
             bar.set_height(value)

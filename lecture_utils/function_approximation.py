@@ -32,7 +32,7 @@ from .running_example import (
 )
 from .style import DATA_COLOUR, ERROR_COLOUR, FIT_COLOUR, INK, TRUE_COLOUR
 from .train import DIVERGENCE_FACTOR
-from .widgets import Panel, dropdown, slider
+from .widgets import Panel, choice_slider, dropdown, slider
 
 GO_STATES = 1e170  # approximate number of states of Go (slides)
 MAX_SIZE, MAX_AGENTS = 60, 60  # slider ranges of the table-size panel: 51 agents reach Go
@@ -57,6 +57,13 @@ def monte_carlo_table(maze, trajectories, gamma=GAMMA, initial_value=0.0):
     table[seen] = total[seen] / counts[seen]
     table[maze.index(maze.goal)] = 0.0
     return table, counts
+
+
+def label_colour_bars(comparison):
+    """Say what the colours of a ValueComparison mean: values (first two maps), then errors."""
+    for heatmap, label in [(comparison.truth, "value"), (comparison.estimate, "value"),
+                           (comparison.error, "error")]:
+        heatmap.colorbar.set_label(label)
 
 
 @dataclass
@@ -90,18 +97,21 @@ class TabularView:
     def __init__(self, result=None):
         result = result or fit_tabular()
         maze = maze_setting().maze
-        self.figure = new_figure(12.5, 2.9)
-        axes = self.figure.subplots(1, 4, width_ratios=[1, 1, 1, 1.1])
+        self.figure = new_figure(11.4, 2.9)
+        axes = self.figure.subplots(1, 4, width_ratios=[1, 1, 1, 1.2])
         self.maps = ValueComparison(axes[:3], maze, result.values, result.table, "table")
+        label_colour_bars(self.maps)
         self.bars = NamedEstimates(axes[3], maze, result.values, result.table, "table")
         self.update(result)
+        # lay out room for the widest error ticks any seed gives ("-0.25"), then keep it
+        self.maps.error.update(result.table - result.values, clim=(-0.27, 0.27))
         freeze_layout(self.figure)
+        self.update(result)
 
     def update(self, result):
         self.maps.update(result.table, visited=result.visited)
         self.bars.update(result.table)
-        n = len(result.visited)
-        self.maps.estimate.ax.set_title(f"table ({n} of {len(result.table)} visited)")
+        self.maps.estimate.ax.set_title(f"table ({len(result.visited)} visited)")
 
 
 def tabular_panel():
@@ -230,6 +240,30 @@ def gradient_step(theta, X, y, lr):
     return theta - lr * gradient
 
 
+def curvatures(X):
+    """Eigenvalues (D,) of (1/N) X^T X, ascending: half the MSE's curvature (Hessian) per direction.
+
+    A gradient step of size lr multiplies the distance to the best fit along an eigenvector
+    with eigenvalue lam by (1 - 2 lr lam): steps shrink it only while lr < 1 / lam.
+    """
+    return np.linalg.eigvalsh(X.T @ X / len(X))
+
+
+def learning_rate_note(lr, limit, equal_curvatures, losses):
+    """What the panel says when lr is at or above the stability limit 1 / lam_max, else ""."""
+    if np.isclose(lr, limit, rtol=1e-6):
+        everywhere = (" In every direction here: the estimate is 0 after each even step and "
+                      "twice the best fit after each odd one." if equal_curvatures else "")
+        return (f"learning rate {lr:g} is exactly the stability limit of these features: each "
+                "step jumps across the best fit to its mirror image, so θ swings back and "
+                f"forth forever and the loss stops falling.{everywhere}")
+    if lr > limit:
+        return (f"learning rate {lr:g} is above the stability limit {limit:.2g} of these "
+                f"features: each step overshoots further; the loss grew from {losses[0]:.2g} "
+                f"to {losses[-1]:.2g} and keeps growing")
+    return ""
+
+
 @dataclass
 class LinearFitResult:
     """A linear fit V_hat = X theta: estimate (N,) (NaN after divergence), loss per step."""
@@ -242,6 +276,7 @@ class LinearFitResult:
     train: np.ndarray
     named: dict
     diverged: bool = False
+    lr_limit: float = np.inf
     note: str = ""
 
 
@@ -250,7 +285,9 @@ def fit_linear(features="polynomial", degree=3, rbf_width=1.0, lr=0.5, steps=200
     """Fit V_hat(s) = theta^T x(s) to V^pi by full-batch gradient descent on the MSE.
 
     Trains on the visited states (or "all"), starting from theta = 0, and evaluates the
-    estimate on every state. Stops early, with a note, if the loss grows a million-fold.
+    estimate on every state. Every step uses all training states (full batch). Stops early,
+    with a note, if the loss grows a million-fold; a note also says when lr is at or above
+    the stability limit 1 / lam_max (see `curvatures`), where the loss cannot fall.
     """
     if not lr > 0:
         raise ValueError(f"the learning rate must be positive, got {lr}")
@@ -270,11 +307,17 @@ def fit_linear(features="polynomial", degree=3, rbf_width=1.0, lr=0.5, steps=200
             note = f"the loss grew to {losses[-1]:.0e} at step {step}: lower the learning rate"
             diverged = True
             break
+    lam = curvatures(X)
+    limit, used = 1.0 / lam[-1], lam[lam > 1e-12 * lam[-1]]
+    if diverged:
+        note += f" (below {limit:.2g} for these features)"
+    else:
+        note = learning_rate_note(lr, limit, np.allclose(used, lam[-1]), losses)
     best = np.linalg.lstsq(X, y, rcond=None)[0]
     estimate = np.full(len(X_all), np.nan) if diverged else X_all @ theta
     return LinearFitResult(theta, estimate, np.array(losses), mse_loss(best, X, y),
                            setting.values, train, setting.named_values(estimate),
-                           diverged, note)
+                           diverged, float(limit), note)
 
 
 class LinearFitView:
@@ -290,6 +333,12 @@ class LinearFitView:
         self.loss = LossCurve(self.figure.add_subplot(grid[1, :3]))
         self.bars = NamedEstimates(self.figure.add_subplot(grid[1, 3:]), maze, result.values,
                                    result.estimate, r"$\hat V$")
+        label_colour_bars(self.maps)
+        blank_texts = [(self.maps.estimate, "no estimate:\nthe loss diverged"),
+                       (self.maps.error, "nothing\nto compare")]
+        self.blanks = [heatmap.ax.text(0.5, 0.5, text, transform=heatmap.ax.transAxes,
+                                       ha="center", va="center", visible=False)
+                       for heatmap, text in blank_texts]
         self.update(result)
         self.loss.update([1e3, 0.0], best=0.0)  # lay out room for the widest tick, 10^-12
         freeze_layout(self.figure)
@@ -297,10 +346,20 @@ class LinearFitView:
 
     def update(self, result):
         self.maps.update(result.estimate, visited=result.train)
-        title = "diverged: no estimate" if result.diverged else r"$\hat V$ (dots: trained on)"
+        self.show_maps(not result.diverged)
+        title = "diverged: no estimate" if result.diverged else r"$\hat V$ (dots: trained)"
         self.maps.estimate.ax.set_title(title)
         self.loss.update(result.losses, best=result.best_loss)
         self.bars.update(result.estimate)
+
+    def show_maps(self, shown):
+        """Show the estimate and error maps, or (after divergence) a blank with a message."""
+        for heatmap in (self.maps.estimate, self.maps.error):
+            for artist in [heatmap.image, heatmap.colorbar.ax, heatmap.dots, *heatmap.labels,
+                           *heatmap.ax.spines.values()]:
+                artist.set_visible(shown)
+        for text in self.blanks:
+            text.set_visible(not shown)
 
 
 LINEAR_FIT_QUESTION = (
@@ -359,6 +418,26 @@ def print_fit_summaries(fits=COMPARED_FITS, steps=200):
     print(f"{'true V^pi':14s} {'':47s} {truth['s2']:7.2f} {truth['s4']:7.2f}")
 
 
+# 1-2-5 steps, finer around the stability limit (0.7 to 1.1 with these scaled features)
+LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 1.0, 1.1, 1.2,
+                  2.0, 5.0, 10.0)
+
+
+def print_learning_rate_limits(fits=COMPARED_FITS):
+    """The stability limit 1 / lam_max per feature map, and the swing exactly at the limit."""
+    print(f"{'features':14s} {'learning rate must stay below':>30s}")
+    print(f"{'':14s} {'visited states':>15s} {'all states':>14s}")
+    for name, (kind, kw) in fits.items():
+        limits = [fit_linear(kind, steps=1, train_on=on, **kw).lr_limit
+                  for on in ("visited", "all")]
+        print(f"{name:14s} {limits[0]:15.2f} {limits[1]:14.2f}")
+    truth = maze_setting().named_values(maze_setting().values)["s2"]
+    swings = [fit_linear("one_hot", lr=1.0, steps=n, train_on="all").named["s2"]
+              for n in (199, 200)]
+    print(f"one-hot on all states at learning rate 1: V(s2) = {swings[0]:.2f} after 199 steps, "
+          f"{swings[1]:.2f} after 200 (V^pi(s2) = {truth:.2f})")
+
+
 FEATURE_OPTIONS = [("one-hot (a table)", "one_hot"), ("coordinates", "coordinates"),
                    ("polynomial", "polynomial"), ("radial basis functions", "rbf")]
 
@@ -371,7 +450,7 @@ def linear_fit_panel(**defaults):
         "features": dropdown(FEATURE_OPTIONS, settings["features"], "features x(s)"),
         "degree": slider(settings["degree"], 0, 8, description="polynomial degree"),
         "rbf_width": slider(settings["rbf_width"], 0.3, 4.0, 0.1, description="RBF width (cells)"),
-        "lr": slider(settings["lr"], 1e-3, 10.0, description="learning rate", log=True),
+        "lr": choice_slider(LEARNING_RATES, settings["lr"], "learning rate"),
         "steps": slider(settings["steps"], 1, 2000, description="steps"),
         "train_on": dropdown([("visited states", "visited"), ("all states", "all")],
                              settings["train_on"], "train on"),
@@ -421,20 +500,41 @@ class CurveFitResult:
     rmse: float
     note: str = ""
 
+    @property
+    def wiggle(self):
+        """How far the fitted curve strays, between neighbouring cells, from the line joining it
+        at those cells: the swings that no cell's value constrains."""
+        at_cells = np.interp(self.x, self.grid, self.fit)
+        return float(np.abs(self.fit - np.interp(self.grid, self.x, at_cells)).max())
+
+
+MAX_DEGREE = 20  # 21 parameters for the 21 cells of the corridor: the fit can pass through all
+WIGGLE_NOTE = 2.0  # a note when the curve strays this far between cells (values step ~0.5-1)
+
 
 def fit_curve(degree=2):
-    """Fit one linear model theta^T x to the curved V^pi with [1, x] and [1, x, .., x^degree]."""
+    """Fit one linear model theta^T x to the curved V^pi with [1, x] and [1, x, .., x^degree].
+
+    RMSE (root mean squared error) at the corridor's cells; the fits are drawn on a fine grid
+    of x in between (including the cells), where a high degree swings wildly: a note says so.
+    """
     if not isinstance(degree, (int, np.integer)) or degree < 1:
         raise ValueError(f"degree must be an integer >= 1, got {degree!r}")
     x, values = corridor_values()
-    grid = np.linspace(-1, 1, 200)
+    grid = np.linspace(-1, 1, 401)
     fits, errors, thetas = [], [], []
     for d in (1, degree):
         theta = np.linalg.lstsq(polynomial_features(x, d), values, rcond=None)[0]
         fits.append(polynomial_features(grid, d) @ theta)
         errors.append(float(np.sqrt(np.mean((polynomial_features(x, d) @ theta - values) ** 2))))
         thetas.append(theta)
-    return CurveFitResult(x, values, grid, fits[0], fits[1], thetas[1], errors[0], errors[1])
+    result = CurveFitResult(x, values, grid, fits[0], fits[1], thetas[1], errors[0], errors[1])
+    if result.wiggle > WIGGLE_NOTE:
+        result.note = (f"between neighbouring cells the curve strays up to {result.wiggle:.3g} "
+                       f"from the line joining them, while all values lie between "
+                       f"{values.min():.1f} and 0: it fits the cells (RMSE "
+                       f"{rmse_text(result.rmse)}) but swings wildly in between")
+    return result
 
 
 class CurveFitView:
@@ -442,34 +542,45 @@ class CurveFitView:
 
     def __init__(self, result=None):
         result = result or fit_curve()
-        self.figure = new_figure(9.5, 3.3)
+        self.figure = new_figure(10, 3.9)
         self.ax, self.ax_theta = self.figure.subplots(1, 2, width_ratios=[1.7, 1])
-        self.ax.plot(result.x, result.values, "o", color=DATA_COLOUR, label=r"$V^\pi$", zorder=3)
+        (dots,) = self.ax.plot(result.x, result.values, "o", color=DATA_COLOUR, zorder=3,
+                               clip_on=False)
         (self.raw,) = self.ax.plot(result.grid, result.raw_fit, "--", color=TRUE_COLOUR)
         (self.fit,) = self.ax.plot(result.grid, result.fit, color=FIT_COLOUR)
         self.ax.set_xlabel("position x along the corridor (G at x = 0)")
-        self.ax.set_ylim(result.values.min() - 1.5, 5)
-        self.bars = self.ax_theta.bar(np.arange(9), np.zeros(9), color=FIT_COLOUR)
-        self.ax_theta.set_xticks(np.arange(9), [f"$\\theta_{k}$" for k in range(9)])
-        self.legend = self.ax.legend([self.raw, self.fit], ["", ""], loc="upper left",
-                                     fontsize="small")
+        self.ax.set_ylabel("value")
+        low, high = result.values.min(), result.values.max()
+        self.ax.set_ylim(low - 0.3 * (high - low), high + 0.1 * (high - low))
+        self.legend = self.figure.legend([dots, self.raw, self.fit],  # below: off the data
+                                         [rf"$V^\pi$ at the {len(result.x)} cells", "", ""],
+                                         loc="outside lower center", ncols=3, fontsize="small")
+        n = MAX_DEGREE + 1
+        self.bars = self.ax_theta.bar(np.arange(n), np.zeros(n), color=FIT_COLOUR)
+        self.ax_theta.set_xticks(np.arange(0, n, 4), [f"$\\theta_{{{k}}}$" for k in range(0, n, 4)])
         self.ax_theta.axhline(0, color=INK, linewidth=0.8)
         self.ax_theta.set_title("parameters")
-        self.update(result)
+        self.update(fit_curve(MAX_DEGREE))  # lay out room for the widest ticks, then keep it
         freeze_layout(self.figure)
+        self.update(result)
 
     def update(self, result):
         self.raw.set_ydata(result.raw_fit)
         self.fit.set_ydata(result.fit)
         d = len(result.theta) - 1
-        raw_text, fit_text = self.legend.get_texts()
-        raw_text.set_text(f"features $[1, x]$: RMSE {result.raw_rmse:.2f}")
-        fit_text.set_text(f"features ${power_list(d)}$: RMSE {result.rmse:.2f}")
+        _, raw_text, fit_text = self.legend.get_texts()
+        raw_text.set_text(f"${power_list(1)}$: RMSE {rmse_text(result.raw_rmse)}")
+        fit_text.set_text(f"${power_list(d)}$: RMSE {rmse_text(result.rmse)}")
         for k, bar in enumerate(self.bars):
             bar.set_height(result.theta[k] if k <= d else 0.0)
         self.ax_theta.set_ylim(min(result.theta.min(), 0) * 1.15 - 0.5,
                                max(result.theta.max(), 0) * 1.15 + 0.5)
         self.ax.set_title(f"the same linear model, {d + 1} parameters")
+
+
+def rmse_text(rmse):
+    """'0.21' for an RMSE of 0.01 or more, '3.6e-09' below: interpolation shows as almost 0."""
+    return f"{rmse:.2f}" if rmse >= 0.01 else f"{rmse:.1e}"
 
 
 def power_list(degree, written_out=4):
@@ -482,7 +593,8 @@ def power_list(degree, written_out=4):
 
 def curve_fit_panel():
     """A degree slider for the powers of x fed to the same linear model."""
-    return Panel(fit_curve, CurveFitView(), {"degree": slider(2, 1, 8, description="degree")},
+    return Panel(fit_curve, CurveFitView(),
+                 {"degree": slider(2, 1, MAX_DEGREE, description="degree")},
                  question="Why is the best straight line through a symmetric peak flat? How "
                           "many powers of x does it take to follow the peak at G?")
 
@@ -506,18 +618,21 @@ def feature_failure_figure(cases=FAILURE_CASES):
     at the cells a and b (WALL_CELLS, labelled) it is too high on one side, too low on the other.
     """
     setting = maze_setting()
-    figure = new_figure(3.1 * len(cases), 2.9)
+    figure = new_figure(3.1 * len(cases), 3.2)
+    figure.suptitle(r"error $\hat V - V^\pi$ of the best fit to all states "
+                    "(red: too high, blue: too low)")
     errors = [best_linear_fit(kind, **kw) - setting.values for kind, kw in cases]
     top = max(np.abs(e).max() for e in errors)
     axes = figure.subplots(1, len(cases))
     for k, (ax, (kind, kw), error) in enumerate(zip(axes, cases, errors, strict=True)):
         rmse = np.sqrt(np.mean(error ** 2))
         n_params = scaled_features(kind, **kw).shape[1]
-        ValueHeatmap(ax, setting.maze, error,
-                     f"{case_name(kind, kw)}\nD = {n_params}, RMSE {rmse:.2f}",
-                     symmetric=True, clim=(-top, top), colorbar=k == len(cases) - 1)
+        heatmap = ValueHeatmap(ax, setting.maze, error,
+                               f"{case_name(kind, kw)}\nD = {n_params}, RMSE {rmse:.2f}",
+                               symmetric=True, clim=(-top, top), colorbar=k == len(cases) - 1)
         for name, cell in WALL_CELLS.items():
             label_cell(ax, cell, name)
+    heatmap.colorbar.set_label("error")
     return figure
 
 

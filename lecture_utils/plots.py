@@ -353,3 +353,59 @@ def plot_maze(ax, maze, trajectories=None, title=""):
         text.set_color("black")
         text.set_path_effects([withStroke(linewidth=3, foreground="white")])
     return lines
+
+
+class NetworkDiagram:
+    """An MLP with layer sizes [d_0, ..., d_L] drawn as units and weights, shapes written on.
+
+    Each layer is a column of circles (`units[l]`, a PathCollection); between layers l-1 and
+    l one line per weight of W_l (`weights[l - 1]`, a LineCollection, e.g. to colour by a
+    gradient later) and the shapes W_l (d_{l-1}, d_l), b_l (d_l,). A layer wider than
+    `max_units` shows its first units, a vertical ellipsis and its last unit.
+    """
+
+    COLOURS = (DATA_COLOUR, FIT_COLOUR, "#009E73")  # input, hidden, output
+
+    def __init__(self, ax, sizes, max_units=6, activation="g"):
+        sizes = [int(d) for d in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must list at least two layer sizes >= 1, got {sizes}")
+        self.ax, self.figure, self.sizes = ax, ax.figure, sizes
+        positions = [self._unit_heights(d, max_units) for d in sizes]
+        self.weights = []
+        for l in range(1, len(sizes)):  # noqa: E741 (l is the slide's layer index)
+            segments = [[(l - 1, a), (l, b)] for a in positions[l - 1] for b in positions[l]]
+            lines = mpl.collections.LineCollection(segments, colors=TRUE_COLOUR, linewidths=0.6,
+                                                   alpha=0.6, zorder=1)
+            self.weights.append(ax.add_collection(lines))
+            ax.text(l - 0.5, 1.2, f"$W_{l}$: ({sizes[l - 1]}, {sizes[l]})\n$b_{l}$: ({sizes[l]},)",
+                    ha="center", va="bottom", fontsize="small")
+        self.units = []
+        for l, (d, heights) in enumerate(zip(sizes, positions, strict=True)):  # noqa: E741
+            kind = 0 if l == 0 else 2 if l == len(sizes) - 1 else 1
+            self.units.append(ax.scatter(np.full(len(heights), l), heights, s=260, zorder=2,
+                                         color=self.COLOURS[kind], edgecolors=TRUE_COLOUR))
+            if d > max_units:  # the units not drawn
+                ax.text(l, (heights[-2] + heights[-1]) / 2, "\u22ee", ha="center",
+                        va="center", fontsize="large")
+            name = ("input\n$x = h_0$" if kind == 0
+                    else f"output\n$\\hat y = h_{l - 1} W_{l} + b_{l}$" if kind == 2
+                    else f"hidden layer {l}\n$h_{l} = {activation}(h_{l - 1} W_{l} + b_{l})$")
+            ax.text(l, -1.2, f"{name}\n{d} unit{'s' if d > 1 else ''}", ha="center", va="top",
+                    fontsize="small")
+        ax.set_xlim(-0.5, len(sizes) - 0.5)
+        ax.set_ylim(-1.9, 1.75)
+        ax.set_axis_off()
+
+    @staticmethod
+    def _unit_heights(d, max_units):
+        """Heights in [-1, 1] of the circles drawn for a layer of d units (a gap for the dots)."""
+        shown = min(d, max_units)
+        slots = np.linspace(-1, 1, shown + (d > max_units))[::-1] if shown > 1 else np.zeros(1)
+        return np.delete(slots, -2) if d > max_units else slots
+
+
+def plot_network_diagram(sizes, max_units=6, activation="g"):
+    """A new figure with the NetworkDiagram of an MLP with layer sizes [d_0, ..., d_L]."""
+    figure = new_figure(min(2.3 * len(sizes) + 0.4, 11.5), 3.8)  # 1150 px on a projector
+    return NetworkDiagram(figure.add_subplot(), sizes, max_units, activation)

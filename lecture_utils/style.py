@@ -59,6 +59,8 @@ def set_style(name="default"):
     global _current
     if name not in STYLES:
         raise ValueError(f"style must be one of {sorted(STYLES)}, got {name!r}")
+    for key in set().union(*STYLES.values()):  # undo the keys another style may have set
+        mpl.rcParams[key] = mpl.rcParamsDefault[key]
     mpl.rcParams.update(_BASE)
     mpl.rcParams.update(STYLES["default"])
     mpl.rcParams.update(STYLES[name])

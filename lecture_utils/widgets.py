@@ -60,6 +60,14 @@ def slider(value, min, max, step=None, description="", live=True, log=False, rea
                                style=style, readout_format=readout_format or ".3g")
 
 
+def choice_slider(values, value, description="", live=True):
+    """A slider over the listed `values` only (e.g. 0.1, 0.2, 0.5, 1): the readout is exact."""
+    layout, style = _sizes()
+    return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in values], value=value,
+                                   description=description, continuous_update=live,
+                                   layout=layout, style=style)
+
+
 def dropdown(options, value=None, description=""):
     """A labelled dropdown; `options` is a list of values or of (label, value) pairs."""
     layout, style = _sizes()
@@ -116,9 +124,8 @@ class Panel:
         self.widget = styled_box(header + [widgets.VBox(rows), self.message, self.image])
         self._takes_progress = "progress" in inspect.signature(compute).parameters
         self._last_drawn, self._draw_seconds = 0.0, 0.0
-        if not button:
-            for control in self.controls.values():
-                control.observe(self._on_change, names="value")
+        for control in self.controls.values():  # with a button, a change only marks it stale
+            control.observe(self._on_stale if button else self._on_change, names="value")
         self.refresh()
 
     @property
@@ -178,6 +185,11 @@ class Panel:
     def _on_change(self, change):
         if not self._muted:
             self.refresh()
+
+    def _on_stale(self, change):
+        if not self._muted:
+            self._show_message(f"settings changed: press {self.button.description} to see "
+                               "them (the figure still shows the last run)", error=True)
 
     def _show_figure(self):
         png = render_png(self.view.figure)

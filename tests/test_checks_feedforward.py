@@ -92,8 +92,8 @@ def test_relu_derivative_checker_rejects_a_nonsense_value_at_the_kink():
 
 
 @pytest.mark.parametrize("checker, student, message", [
-    (check_relu, lambda z: max(0, z), r"raised ValueError.*np.maximum\(z, 0\)"),
-    (check_relu, lambda z: np.max(0, z), r"raised TypeError.*np.maximum\(z, 0\)"),
+    (check_relu, lambda z: max(0, z), r"raised ValueError.*entry by entry"),
+    (check_relu, lambda z: np.max(0, z), r"raised TypeError.*entry by entry"),
     (check_dense_layer, lambda X, W, b: np.tanh(X * W + b), r"ValueError.*X @ W is \(4, 2\)"),
     (check_dense_layer, lambda X, W, b: 1 / (1 + np.exp(-(X @ W + b))), "not the sigmoid"),
     (check_parameter_count, lambda s: "4417", "return a whole number, got the text '4417'"),

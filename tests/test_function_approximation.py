@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import sweep_panel
 
 from lecture_utils import function_approximation as fa
 from lecture_utils.style import set_style
@@ -212,8 +213,8 @@ def test_scaled_features_have_unit_largest_eigenvalue():
 def test_a_too_large_learning_rate_stops_with_a_note_and_no_nan_in_the_plot():
     result = fa.fit_linear(lr=10.0)
     assert result.diverged and np.isnan(result.estimate).all()
-    assert re.fullmatch(r"the loss grew to \de\+\d\d at step \d+: lower the learning rate",
-                        result.note)
+    assert re.fullmatch(r"the loss grew to \de\+\d\d at step \d+: lower the learning rate "
+                        r"\(below 0\.89 for these features\)", result.note)
     assert np.isfinite(result.losses).all() and result.losses[-1] > 1e6 * result.losses[0]
 
 
@@ -262,28 +263,76 @@ def test_powers_of_x_fit_the_curve_that_raw_x_cannot():
 
 
 def test_odd_powers_get_zero_weight_so_odd_degrees_add_nothing():
-    fits = {d: fa.fit_curve(d) for d in range(1, 9)}
-    assert all(np.abs(fit.theta[1::2]).max() < 1e-10 for fit in fits.values())
-    assert all(fits[d + 1].rmse == pytest.approx(fits[d].rmse) for d in (2, 4, 6))
+    fits = {d: fa.fit_curve(d) for d in range(1, fa.MAX_DEGREE + 1)}
+    assert all(np.abs(fit.theta[1::2]).max() < 1e-10 for d, fit in fits.items() if d <= 8)
+    # at high degrees zero up to rounding: a billionth of the largest weight
+    assert all(np.abs(fit.theta[1::2]).max() < 1e-8 * np.abs(fit.theta).max()
+               for fit in fits.values())
+    assert all(fits[d + 1].rmse == pytest.approx(fits[d].rmse) for d in range(2, 20, 2))
 
 
-def test_no_polynomial_follows_the_kink_at_g():
-    even = [fa.fit_curve(d).rmse for d in (2, 4, 6, 8)]
-    assert all(a > b for a, b in zip(even, even[1:], strict=False)) and even[-1] > 0.2
+def test_up_to_degree_16_each_even_degree_lowers_the_rmse_ever_more_slowly():
+    even = [fa.fit_curve(d).rmse for d in range(2, 17, 2)]
+    assert all(a > b for a, b in zip(even, even[1:], strict=False))
+    assert [round(r, 2) for r in even[:3]] == [0.85, 0.45, 0.29] and round(even[-1], 2) == 0.09
     gains = -np.diff(even)
     assert all(a > b for a, b in zip(gains, gains[1:], strict=False))  # "ever more slowly"
     theta = fa.fit_curve(8).theta[2::2]  # x^2, x^4, ...: large, alternating signs
     assert np.all(np.sign(theta[1:]) == -np.sign(theta[:-1])) and np.abs(theta).max() > 30
 
 
-@pytest.mark.parametrize("degree, powers", [(1, "[1, x]"), (2, "[1, x, x^{2}]"),
-                                            (4, "[1, x, x^{2}, x^{3}, x^{4}]"),
-                                            (8, r"[1, x, x^{2}, \dots, x^{8}]")])
-def test_curve_fit_legend_writes_small_feature_lists_out(degree, powers):
+def test_the_degree_slider_reaches_as_many_parameters_as_cells_and_then_interpolates():
+    x, values = fa.corridor_values()
+    slider = fa.curve_fit_panel().controls["degree"]
+    assert slider.max == fa.MAX_DEGREE == len(x) - 1 == 20
+    top = fa.fit_curve(slider.max)
+    assert top.rmse < 1e-8  # passes through all 21 values
+    assert 1e7 < np.abs(top.theta).max() < 1e8  # "the weights reach 10^7"
+
+
+def test_from_degree_16_the_curve_swings_between_the_cells_by_more_than_any_step():
+    x, values = fa.corridor_values()
+    largest_step = np.abs(np.diff(values)).max()
+    assert round(largest_step, 1) == 1.1  # "at most 1.1"
+    wiggle = {d: fa.fit_curve(d).wiggle for d in range(1, fa.MAX_DEGREE + 1)}
+    assert all(wiggle[d] < largest_step for d in range(1, 14))
+    assert all(wiggle[d] > 4 * largest_step for d in range(16, 21))
+    assert [round(wiggle[d], 1) for d in (16, 18)] == [4.6, 38.6]  # "4.6 (16), 39 (18)"
+    assert 1000 < wiggle[20] < 1100  # "about 1000"
+    curve = fa.fit_curve(20).fit
+    assert curve.min() < -1000 and curve.max() > 50  # far outside the values, -8.6 to 0
+
+
+def test_the_curve_panel_says_when_the_fit_swings_between_cells():
+    panel = fa.curve_fit_panel()
+    slider = panel.controls["degree"]
+    for degree in range(slider.min, slider.max + 1):
+        result = panel.set(degree=degree)
+        assert (panel.message_text != "") == (result.wiggle > fa.WIGGLE_NOTE) == (degree >= 16)
+    assert panel.message_text == (
+        "between neighbouring cells the curve strays up to 1.08e+03 from the line joining them, "
+        "while all values lie between -8.6 and 0: it fits the cells (RMSE 3.6e-09) but swings "
+        "wildly in between")
+
+
+@pytest.mark.parametrize("degree, powers, rmse", [(1, "[1, x]", "2.60"),
+                                                  (2, "[1, x, x^{2}]", "0.85"),
+                                                  (4, "[1, x, x^{2}, x^{3}, x^{4}]", "0.45"),
+                                                  (8, r"[1, x, x^{2}, \dots, x^{8}]", "0.21"),
+                                                  (20, r"[1, x, x^{2}, \dots, x^{20}]", "3.6e-09")])
+def test_curve_fit_legend_names_the_data_and_writes_small_feature_lists_out(degree, powers, rmse):
     view = fa.CurveFitView()
     view.update(fa.fit_curve(degree))
-    rmse = fa.fit_curve(degree).rmse
-    assert view.legend.get_texts()[1].get_text() == f"features ${powers}$: RMSE {rmse:.2f}"
+    texts = [t.get_text() for t in view.legend.get_texts()]
+    assert texts == [r"$V^\pi$ at the 21 cells", "$[1, x]$: RMSE 2.60", f"${powers}$: RMSE {rmse}"]
+
+
+def test_curve_fit_axes_are_labelled_and_end_near_the_data():
+    view = fa.CurveFitView()
+    x, values = fa.corridor_values()
+    low, high = view.ax.get_ylim()
+    assert view.ax.get_ylabel() == "value" and view.ax.get_xlabel().startswith("position x")
+    assert values.min() - 3 < low < values.min() and values.max() < high < values.max() + 1
 
 
 def test_polynomial_features_are_powers_with_a_bias_column():
@@ -324,10 +373,12 @@ def check_numbers(build, settings, result, message):
     if build is fa.linear_fit_panel:
         if settings["lr"] >= 5:
             assert result.diverged and message.startswith("the loss grew to")
-        else:
+        elif settings["lr"] < result.lr_limit:
             assert not result.diverged and message == ""
             assert result.losses[-1] < result.losses[0]
             assert np.isfinite(result.estimate).all()
+        else:
+            assert "learning rate" in message
         assert len(result.losses) <= settings["steps"] + 1
     elif build is fa.tabular_panel:
         assert (result.table[result.counts == 0] == 0).all()
@@ -386,22 +437,30 @@ def test_loss_tick_labels_stay_inside_the_figure_in_projector_style():
 
 
 def test_linear_panel_blanks_the_estimate_when_training_diverges(panels):
+    """No grey map with a meaningless colour bar: a blank with words instead."""
     panel = panels[fa.linear_fit_panel]
     defaults = panel.settings
+    maps = panel.view.maps
     try:
         panel.set(lr=10.0)
-        image = panel.view.maps.estimate.image.get_array()
-        assert image.mask.all()  # a blank map, not NaN colours
-        assert panel.view.maps.estimate.ax.get_title() == "diverged: no estimate"
+        assert maps.estimate.image.get_array().mask.all()  # no NaN colours either
+        for heatmap in (maps.estimate, maps.error):
+            assert not heatmap.image.get_visible() and not heatmap.colorbar.ax.get_visible()
+        assert [t.get_text() for t in panel.view.blanks if t.get_visible()] == [
+            "no estimate:\nthe loss diverged", "nothing\nto compare"]
+        assert maps.estimate.ax.get_title() == "diverged: no estimate"
     finally:
         panel.set(**defaults)
-    assert not panel.view.maps.estimate.image.get_array().mask[0, 0]
+    assert not maps.estimate.image.get_array().mask[0, 0]
+    assert maps.error.image.get_visible() and maps.error.colorbar.ax.get_visible()
+    assert not any(t.get_visible() for t in panel.view.blanks)
 
 
 def test_feature_failure_figure_has_one_map_per_case_with_a_and_b_labelled():
     figure = fa.feature_failure_figure()
     maps = [ax for ax in figure.axes if ax.get_title()]
     titles = [ax.get_title() for ax in maps]
+    assert figure.get_suptitle().startswith(r"error $\hat V - V^\pi$ of the best fit")
     assert titles[0] == "coordinates\nD = 3, RMSE 1.54"
     assert titles[2] == "polynomial, degree 3\nD = 10, RMSE 0.71"
     assert len(titles) == len(fa.FAILURE_CASES)
@@ -435,3 +494,194 @@ def test_each_panel_asks_its_question_only_above_its_controls():
     for k in panels:
         before = "".join(cells[k - 1]["source"])
         assert cells[k - 1]["cell_type"] == "markdown" and "?" not in before, before
+
+
+# --- the learning rate's stability limit ---------------------------------------------------------
+
+def feature_maps_of_the_panel():
+    """Every feature map the linear-fit panel offers, at each degree and a spread of widths."""
+    yield "one_hot", {}
+    yield "coordinates", {}
+    for degree in range(9):
+        yield "polynomial", {"degree": degree}
+    for width in np.round(np.arange(0.3, 4.01, 0.1), 1):
+        yield "rbf", {"rbf_width": float(width)}
+
+
+def test_the_stability_limit_is_1_on_all_states_and_about_07_to_11_on_the_visited_ones():
+    limits = {on: [fa.fit_linear(kind, steps=1, train_on=on, **kw).lr_limit
+                   for kind, kw in feature_maps_of_the_panel()] for on in ("visited", "all")}
+    assert np.allclose(limits["all"], 1.0, rtol=1e-9)
+    assert round(min(limits["visited"]), 1) == 0.7 and round(max(limits["visited"]), 1) == 1.1
+
+
+def test_at_learning_rate_1_one_hot_on_all_states_swings_between_0_and_2_v_pi(setting):
+    odd = fa.fit_linear("one_hot", lr=1.0, steps=199, train_on="all")
+    even = fa.fit_linear("one_hot", lr=1.0, steps=200, train_on="all")
+    assert np.abs(odd.estimate - 2 * setting.values).max() < 1e-9
+    assert np.abs(even.estimate).max() < 1e-9
+    assert np.ptp(even.losses) < 1e-9 * even.losses[0]  # the loss stays flat
+    assert even.note.startswith("learning rate 1 is exactly the stability limit")
+    assert "0 after each even step and twice the best fit after each odd one" in even.note
+    constant = fa.fit_linear("polynomial", degree=0, lr=1.0, steps=199, train_on="all")
+    assert np.allclose(constant.estimate, 2 * setting.values.mean())  # degree 0: twice the mean
+    assert "twice the best fit" in constant.note
+
+
+@pytest.mark.parametrize("train_on", ["visited", "all"])
+def test_a_loss_that_does_not_fall_always_comes_with_a_message(train_on):
+    """No flat or growing loss without a word, at every learning rate the slider offers."""
+    for kind, kw in [("one_hot", {}), ("coordinates", {}), ("polynomial", {"degree": 0}),
+                     ("polynomial", {"degree": 3}), ("polynomial", {"degree": 8}),
+                     ("rbf", {"rbf_width": 0.3}), ("rbf", {"rbf_width": 4.0})]:
+        for lr in fa.LEARNING_RATES:
+            result = fa.fit_linear(kind, lr=lr, train_on=train_on, **kw)
+            losses = result.losses
+            converged = losses[-1] <= result.best_loss + 1e-6 * losses[0]
+            stuck = not converged and not losses[-1] < 0.999 * losses[len(losses) // 2]
+            assert (result.note != "") == (lr >= result.lr_limit * (1 - 1e-6)), (kind, kw, lr)
+            assert not stuck or result.note, (kind, kw, lr)
+
+
+def test_the_learning_rate_slider_shows_exactly_the_rates_the_text_names():
+    control = fa.linear_fit_panel().controls["lr"]
+    assert control.value == 0.5 and control.label == "0.5"
+    assert {0.5, 1.0} <= set(control.options[k][1] for k in range(len(control.options)))
+    assert [label for label, _ in control.options][::4] == ["0.001", "0.02", "0.5", "1.1", "10"]
+
+
+def test_fit_summary_answer_prints_the_limits_and_the_swing(capsys):
+    fa.print_learning_rate_limits()
+    rows = {line[:14].strip(): line[14:].split() for line in capsys.readouterr().out.splitlines()}
+    assert rows["one-hot"] == ["0.68", "1.00"] and rows["RBF width 4"] == ["1.07", "1.00"]
+    assert rows["one-hot on all"] == ["states", "at", "learning", "rate", "1:", "V(s2)", "=",
+                                      "-27.13", "after", "199", "steps,", "0.00", "after", "200",
+                                      "(V^pi(s2)", "=", "-13.57)"]
+
+
+# --- the tabular panel's answer ------------------------------------------------------------------
+
+def test_more_episodes_fill_s2_only_when_one_wanders_into_it(setting):
+    s2 = named_index(setting, "s2")
+    controls = fa.tabular_panel().controls
+    seeds = range(controls["seed"].min, controls["seed"].max + 1)
+    assert fa.fit_tabular(3).table[s2] == 0.0
+    for seed in seeds:
+        for n in range(1, controls["n_trajectories"].max + 1):
+            result = fa.fit_tabular(n, seed)
+            assert (result.table[s2] != 0.0) == (result.counts[s2] > 0)
+    missed = [seed for seed in seeds if fa.fit_tabular(controls["n_trajectories"].max,
+                                                       seed).counts[s2] == 0]
+    assert len(seeds) == 21 and missed == [1, 10]  # 30 episodes visit s2 for 19 of 21 seeds
+
+
+# --- layout in the projector style ---------------------------------------------------------------
+
+def text_boxes(figure):
+    """Window extents of every drawn, non-empty text of a figure, with the text.
+
+    Tick labels of ticks outside an axis's range exist but are not drawn: left out.
+    """
+    from matplotlib.text import Text
+
+    render_png(figure)
+    renderer = figure.canvas.get_renderer()
+    ticks, drawn = set(), []
+    for ax in figure.axes:
+        for axis, (low, high) in ((ax.xaxis, ax.bbox.intervalx), (ax.yaxis, ax.bbox.intervaly)):
+            for label in axis.get_ticklabels(which="both"):
+                ticks.add(id(label))
+                box = label.get_window_extent(renderer)
+                middle = (box.x0 + box.x1) / 2 if axis is ax.xaxis else (box.y0 + box.y1) / 2
+                if ax.get_visible() and label.get_visible() and low - 1 <= middle <= high + 1:
+                    drawn.append((label, box))
+    for text in figure.findobj(Text):
+        if id(text) not in ticks and (text.axes is None or text.axes.get_visible()):
+            drawn.append((text, text.get_window_extent(renderer)))
+    return [(t.get_text(), box) for t, box in drawn if t.get_visible() and t.get_text().strip()]
+
+
+def colliding_texts(figure):
+    boxes = text_boxes(figure)
+    width, height = figure.bbox.width, figure.bbox.height
+    outside = [text for text, box in boxes
+               if box.x0 < -1 or box.x1 > width + 1 or box.y0 < -1 or box.y1 > height + 1]
+    pairs = [(a, b) for k, (a, box_a) in enumerate(boxes) for b, box_b in boxes[k + 1:]
+             if box_a.overlaps(box_b)]
+    return outside, pairs
+
+
+def projector_views():
+    """Each panel's view at a spread of its settings, in the projector style."""
+    cases = {
+        fa.TabularView: [fa.fit_tabular(n, seed) for seed in (0, 1, 10, 20) for n in (1, 3, 30)],
+        fa.LinearFitView: [fa.fit_linear(**kw) for kw in (
+            {}, {"features": "one_hot"}, {"lr": 10.0}, {"lr": 0.001}, {"steps": 1},
+            {"steps": 2000}, {"features": "rbf", "rbf_width": 4.0}, {"train_on": "all"})],
+        fa.CurveFitView: [fa.fit_curve(d) for d in (1, 2, 8, 16, 20)],
+        fa.TableSizeView: [fa.table_size(s, n) for s in (5, 60) for n in (1, 60)],
+    }
+    for view_class, results in cases.items():
+        for result in results:
+            yield pytest.param(view_class, result, id=f"{view_class.__name__}-{len(str(result))}")
+
+
+@pytest.mark.parametrize("style", ["default", "projector"])
+@pytest.mark.parametrize("view_class, result", list(projector_views()))
+def test_panels_fit_a_projector_with_no_colliding_text(view_class, result, style):
+    set_style(style)
+    try:
+        view = view_class()
+        view.update(result)
+        outside, pairs = colliding_texts(view.figure)
+        width = view.figure.bbox.width
+    finally:
+        set_style("default")
+    assert width <= 1150 and not outside and not pairs, (width, outside, pairs)
+
+
+def test_feature_failure_figure_fits_a_projector_with_no_colliding_text():
+    set_style("projector")
+    try:
+        figure = fa.feature_failure_figure()
+        outside, pairs = colliding_texts(figure)
+    finally:
+        set_style("default")
+    assert figure.bbox.width <= 1150 and not outside and not pairs, (outside, pairs)
+
+
+def test_every_colour_bar_says_what_its_colours_mean():
+    views = [fa.TabularView(), fa.LinearFitView()]
+    labels = [[h.colorbar.ax.get_ylabel() for h in (v.maps.truth, v.maps.estimate, v.maps.error)]
+              for v in views]
+    assert labels == [["value", "value", "error"]] * 2
+    failure = fa.feature_failure_figure()
+    assert [ax.get_ylabel() for ax in failure.axes if not ax.get_title()] == ["error"]
+
+
+@pytest.mark.parametrize("build", fa.PANELS.values(), ids=fa.PANELS.keys())
+def test_every_slider_extreme_gives_a_readable_projector_figure(build):
+    set_style("projector")
+    try:
+        panel = build()
+        problems = [(name, value, colliding_texts(panel.view.figure))
+                    for name, value, _, _ in sweep_panel(panel)]
+    finally:
+        set_style("default")
+    assert [p for p in problems if p[2] != ([], [])] == []
+    assert panel.view.figure.bbox.width <= 1150
+
+
+def test_every_panel_question_has_a_hidden_answer_cell_after_it():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "notebooks" / "01_function_approximation.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells]
+    panels = [k for k, s in enumerate(sources) if re.fullmatch(r"fa\.\w+_panel\(\)", s.strip())]
+    assert len(panels) == len(fa.PANELS)
+    for k in panels:
+        answer = next(j for j in range(k + 1, len(cells)) if cells[j]["cell_type"] == "code")
+        assert "with answer():" in sources[answer], sources[k]
+        assert all(cells[j]["cell_type"] == "markdown" for j in range(k + 1, answer))

@@ -12,6 +12,7 @@ from lecture_utils.plots import (
     freeze_layout,
     new_figure,
     plot_maze,
+    plot_network_diagram,
 )
 from lecture_utils.style import set_style
 from lecture_utils.widgets import render_png
@@ -183,3 +184,28 @@ def test_loss_curve_works_without_its_legend():
     curve.ax.get_legend().remove()  # as notebook 02's views do
     curve.update([1.0, 0.0])
     assert render_png(figure).startswith(b"\x89PNG")
+
+
+def test_network_diagram_draws_units_weights_and_the_shapes_of_w_and_b():
+    diagram = plot_network_diagram([2, 64, 64, 1])
+    assert [len(u.get_offsets()) for u in diagram.units] == [2, 6, 6, 1]  # 64: 5, dots, last
+    assert [len(w.get_segments()) for w in diagram.weights] == [2 * 6, 6 * 6, 6 * 1]
+    texts = [t.get_text() for t in diagram.ax.texts]
+    assert "$W_1$: (2, 64)\n$b_1$: (64,)" in texts and "$W_3$: (64, 1)\n$b_3$: (1,)" in texts
+    assert sum(t == "\u22ee" for t in texts) == 2
+    assert any(t.startswith("hidden layer 2\n$h_2 = g(h_1 W_2 + b_2)$") for t in texts)
+    with pytest.raises(ValueError, match="at least two layer sizes"):
+        plot_network_diagram([3])
+
+
+@pytest.mark.parametrize("sizes", [[2, 64, 64, 1], [1, 2, 2, 2, 2, 1], [3, 1]])
+def test_network_diagram_fits_a_projector(sizes):
+    from conftest import text_problems
+
+    set_style("projector")
+    try:
+        figure = plot_network_diagram(sizes).ax.figure
+        assert figure.bbox.width <= 1150
+        assert text_problems(figure) == []
+    finally:
+        set_style("default")

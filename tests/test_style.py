@@ -1,5 +1,6 @@
 """Every style keeps figures and widget text readable: projector grows, dark keeps contrast."""
 
+import matplotlib
 import matplotlib.colors as mcolors
 import pytest
 
@@ -71,3 +72,12 @@ def test_a_panel_carries_the_css_of_its_style(restore_style):
 def test_unknown_style_is_named():
     with pytest.raises(ValueError, match="style must be one of"):
         style.set_style("neon")
+
+
+def test_switching_back_to_default_undoes_the_projector(restore_style):
+    style.set_style("default")
+    before = dict(matplotlib.rcParams)
+    style.set_style("projector")
+    style.set_style("default")
+    changed = {k for k in before if k != "axes.prop_cycle" and matplotlib.rcParams[k] != before[k]}
+    assert not changed

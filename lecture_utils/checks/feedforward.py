@@ -11,12 +11,13 @@ from .verdict import Failed, as_array, call, checker, describe, diagnose
 def check_relu(relu_fn):
     """Check `relu(z)` -> max(0, z) elementwise, same shape as z, input left unchanged."""
     z = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -7.0]])
-    got = as_array(call(relu_fn, z, hint="Use np.maximum(z, 0), which compares entry by entry "
-                                         "(Python's max and np.max do not)"), "relu(z)")
+    got = as_array(call(relu_fn, z, hint="Python's max and np.max return the largest value; "
+                                         "you need the larger of z and 0 entry by entry"),
+                   "relu(z)")
     if got.size < z.size:
         raise Failed(f"relu(z) should have the shape of z, {z.shape}, got {got.shape}: "
-                     "np.max(z, 0) takes the largest entry along an axis, np.maximum(z, 0) "
-                     "compares entry by entry")
+                     "np.max(z, 0) takes the largest entry along an axis; you need the larger "
+                     "of z and 0 entry by entry")
     diagnose(got, ff.relu(z), "relu(z)", mistakes=[
         (z, "negative inputs should become 0: you returned z unchanged"),
         (np.abs(z), "negative inputs should become 0, not their absolute value"),
