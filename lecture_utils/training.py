@@ -258,13 +258,18 @@ class ContourMap:
         self.paths[name].set_data(shown[:, 0], shown[:, 1])
 
 
-def plots_with_rulers(figure, n_rulers, ruler_height=0.6):
+def plots_with_rulers(figure, n_rulers, ruler_height=0.75):
     """Two axes side by side above `n_rulers` thin full-width axes (SliderRuler), each
-    `ruler_height` inches with its labels; returns ([left, right], [ruler, ...])."""
+    `ruler_height` inches with its labels; returns ([left, right], [ruler, ...]).
+
+    One grid of the figure itself (no subfigures), so a fast renderer can redraw each
+    axes on its own."""
     inches = figure.get_figheight()
     share = min(0.45, n_rulers * ruler_height / inches)
-    top, bottom = figure.subfigures(2, 1, height_ratios=[1 - share, share])
-    return list(top.subplots(1, 2)), list(np.atleast_1d(bottom.subplots(n_rulers, 1)))
+    grid = figure.add_gridspec(1 + n_rulers, 2,
+                               height_ratios=[1 - share] + [share / n_rulers] * n_rulers)
+    plots_ = [figure.add_subplot(grid[0, column]) for column in range(2)]
+    return plots_, [figure.add_subplot(grid[1 + k, :]) for k in range(n_rulers)]
 
 
 class SliderRuler:
@@ -282,7 +287,7 @@ class SliderRuler:
             ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.grid(False)
         ax.spines["left"].set_visible(False)
-        ax.set_ylabel(label, rotation=0, ha="right", va="center")
+        ax.set_xlabel(label.replace("\n", " "), labelpad=2)
         self.value = ax.plot([], [], "v", color=style.INK, ms=9)[0]
         self.marks = {}
 
@@ -581,7 +586,10 @@ class PathsView:
             x, excess = run.cost(result.cost_axis), excess_floor(run.loss - result.best_loss)
             self.curves[run.method].set_data(x, excess)
             right, lowest = max(right, float(x[-1])), min(lowest, float(excess.min()))
-        self.curve_ax.set_ylim(max(lowest / 2, 1e-10), 1e3)  # room for GD's fall below 1e-4
+        # room for GD's fall below 1e-4, in whole decades: the axis redraws only when they change
+        bottom = max(10.0 ** np.floor(np.log10(lowest / 2)), 1e-10)
+        if self.curve_ax.get_ylim()[0] != bottom:
+            self.curve_ax.set_ylim(bottom, 1e3)
         if result.cost_axis == "seconds":
             right = max(right, 1e-4)
         self.curve_ax.set_xlim(0, right)
@@ -941,6 +949,12 @@ GRAPH_EDGES = [("x", "z"), ("W1", "z"), ("b1", "z"), ("z", "h"), ("h", "y_hat"),
                ("W2", "y_hat"), ("b2", "y_hat"), ("y_hat", "L")]
 
 
+def _outline(text, colour):
+    """Colour the box around `text`, marking the text changed (a box alone is not watched)."""
+    text.get_bbox_patch().set_edgecolor(colour)
+    text.stale = True
+
+
 class BackpropView:
     """The computational graph with forward values (black) and gradients so far (orange)."""
 
@@ -968,7 +982,7 @@ class BackpropView:
     def update(self, walk):
         for name, text in self.values.items():
             text.set_text(f"{name}\n{_numbers(walk.forward[name])}")
-            text.get_bbox_patch().set_edgecolor(style.TRUE_COLOUR)
+            _outline(text, style.TRUE_COLOUR)
         shown = walk.steps[:walk.step]
         for name, text in self.gradients.items():
             done = next((s for s in shown if s.name == name), None)
@@ -978,7 +992,7 @@ class BackpropView:
                  f"target y = V(s)/10 = {target:.2f}, L = (y_hat - y)^2"]
         if shown:
             last = shown[-1]
-            self.values[last.name].get_bbox_patch().set_edgecolor(style.ERROR_COLOUR)
+            _outline(self.values[last.name], style.ERROR_COLOUR)
             lines += [f"step {walk.step}: {last.formula} = "
                       + _numbers(last.by_hand).replace("\n", " "),
                       f"finite differences: {_numbers(last.numerical).replace(chr(10), ' ')}, "
