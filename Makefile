@@ -17,17 +17,18 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)  ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-test: $(STAMP)  ## unit tests, then every notebook executed top to bottom (nbval, lax)
-	$(HEADLESS) $(BIN)/python -m pytest tests
+test: $(STAMP)  ## unit tests, every notebook executed (nbval, lax), then driven in a browser
+	$(HEADLESS) $(BIN)/python -m pytest -n 2 --dist loadscope tests --ignore=tests/browser
 	$(HEADLESS) $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
+	$(HEADLESS) $(BIN)/python -m pytest -p no:cacheprovider -rs tests/browser
 
 test-fast: $(STAMP)  ## unit tests only
-	$(HEADLESS) $(BIN)/python -m pytest tests
+	$(HEADLESS) $(BIN)/python -m pytest -n 2 --dist loadscope tests --ignore=tests/browser
 
 lint: $(STAMP)  ## ruff on the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check lecture_utils tests benchmarks notebooks
 
-bench: $(STAMP)  ## notebook run times, panel update times, engine vs numpy/PyTorch
+bench: $(STAMP)  ## notebook run times, panel update and browser latencies, engine vs numpy/PyTorch
 	$(HEADLESS) $(BIN)/python benchmarks/run_all.py
 
 .PHONY: html

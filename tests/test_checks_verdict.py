@@ -18,8 +18,8 @@ def test_a_matrix_product_error_is_translated_from_numpys_gufunc_jargon():
 def test_an_array_used_as_a_truth_value_is_explained_without_numpys_advice():
     verdict = check_relu(lambda z: max(0, z))
     assert "raised ValueError in `verdict = check_relu(lambda z: max(0, z))`: an array was used " \
-           "where Python needs one True or False (in `if`, `and`, `or`, `max`, ...). Use " \
-           "np.maximum(z, 0)" in verdict.message
+           "where Python needs one True or False (in `if`, `and`, `or`, `max`, ...). Python's " \
+           "max and np.max return the largest value" in verdict.message
     assert "a.any()" not in verdict.message
 
 
