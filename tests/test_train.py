@@ -133,3 +133,33 @@ def test_train_rejects_bad_settings():
         train(mlp(), x, y, steps=3, epochs=2)
     with pytest.raises(ValueError, match=r"target of shape \(32, 1\) like pred, got \(32,\)"):
         train(mlp(), x, y[:, 0])
+
+
+def test_full_loss_is_measured_on_all_data_every_k_updates_and_not_timed():
+    x, y = sine_data(50)
+    model = mlp(4)
+    history = train(model, x, y, lr=0.05, method="minibatch", batch_size=10, steps=25, seed=2,
+                    full_loss_every=10)
+    np.testing.assert_array_equal(history.full_loss_updates, [0, 10, 20, 25])
+    assert history.full_loss[-1] == pytest.approx(nn.MSELoss()(model(x), y), rel=1e-12)
+    assert history.full_loss[0] == pytest.approx(nn.MSELoss()(mlp(4)(x), y), rel=1e-12)
+    np.testing.assert_array_equal(history.full_loss_against("gradient_evaluations"),
+                                  [0, 100, 200, 250])
+    seconds = history.full_loss_against("seconds")
+    assert seconds[0] == 0.0 and seconds[-1] == history.seconds[-1]
+    with pytest.raises(ValueError, match="axis must be one of"):
+        history.full_loss_against("epochs!")
+
+
+def test_full_loss_of_gradient_descent_is_the_loss_of_its_next_batch():
+    x, y = sine_data(30)
+    history = train(mlp(4), x, y, lr=0.05, method="gd", steps=6, full_loss_every=1)
+    np.testing.assert_allclose(history.full_loss[:-1], history.loss, rtol=1e-12)
+    assert train(mlp(4), x, y, steps=3).full_loss.size == 0  # only when asked for
+
+
+def test_full_loss_every_must_be_a_positive_whole_number():
+    x, y = sine_data(30)
+    for bad in (0, 2.5, -1):
+        with pytest.raises(ValueError, match="full_loss_every must be a whole number"):
+            train(mlp(4), x, y, steps=3, full_loss_every=bad)
