@@ -137,6 +137,8 @@ def test_run_all_shows_answers_only_behind_a_button(executed, path):
     assert answer_cells, "every notebook answers its questions on demand"
     for cell in answer_cells:
         assert output_texts(cell) == [HIDDEN_TEXT], "an answer printed outside its button"
+        # the code prints the answer: folded, so Run All does not show it on the projector
+        assert cell["metadata"].get("jupyter", {}).get("source_hidden"), source(cell)[:60]
 
 
 def test_probe_signature_trick_reaches_the_body():
