@@ -70,6 +70,17 @@ def dropdown(options, value=None, description=""):
                             style=style, layout=layout)
 
 
+def control_grid(controls):
+    """Controls side by side as far as the page is wide, then on the next row.
+
+    Two columns halve the height of a panel with many sliders, so that it fits a 720 px
+    projector; on a narrow page the grid falls back to one column.
+    """
+    width = _sizes()[0].width
+    return widgets.GridBox(controls, layout=widgets.Layout(
+        grid_template_columns=f"repeat(auto-fill, {width})", grid_gap="2px 16px"))
+
+
 def styled_box(children):
     """A VBox of `children` whose text follows the current style (large on a projector)."""
     box = widgets.VBox([*children, widgets.HTML(f"<style>{figure_style.widget_css()}</style>")])
@@ -131,7 +142,7 @@ class Panel:
             self.button = widgets.Button(description=button, button_style="primary")
             self.button.on_click(lambda _: self.refresh())
             rows.append(self.button)
-        self.widget = styled_box(header + [widgets.VBox(rows), self.message, self.image])
+        self.widget = styled_box(header + [control_grid(rows), self.message, self.image])
         self._takes_progress = "progress" in inspect.signature(compute).parameters
         self._last_drawn, self._draw_seconds = 0.0, 0.0
         for control in self.controls.values():  # with a button, a change only marks it stale

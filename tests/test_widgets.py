@@ -117,3 +117,10 @@ def test_a_cache_returns_earlier_results_without_computing_again():
         panel.set(a=a)
     assert calls == [1, 2, 3, 1] and len(view.drawn) == 6
     assert view.line.get_ydata()[1] == 1
+
+
+def test_controls_sit_in_columns_as_wide_as_one_control():
+    panel, _ = make_panel()
+    grid = panel.widget.children[1]
+    assert grid.children == tuple(panel.controls.values())
+    assert grid.layout.grid_template_columns == "repeat(auto-fill, 420px)"
