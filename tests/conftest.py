@@ -3,6 +3,7 @@
 import warnings
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
@@ -59,3 +60,11 @@ def text_problems(figure, slack=2):
     problems += [f"overlap: {a!r} / {b!r}" for i, (a, box) in enumerate(boxes)
                  for b, other in boxes[i + 1:] if box.overlaps(other)]
     return problems
+
+
+@pytest.fixture
+def no_warnings():
+    """Turn every warning into an error for the duration of a test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield

@@ -1,7 +1,6 @@
 """Notebook 02's demos: each compute function gives the numbers the notebook claims."""
 
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +14,7 @@ from lecture_utils.gradcheck import numerical_gradient
 PROJECTOR_WIDTH = 1150  # px: a panel's figure must fit a 1280x720 projector beside the margins
 
 
-@pytest.fixture(autouse=True)
-def no_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.usefixtures("no_warnings")  # a warning fails the test
 
 
 # --- the neural unit ---------------------------------------------------------------------------

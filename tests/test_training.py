@@ -1,6 +1,5 @@
 """Notebook 03's demos: each compute function gives the numbers the notebook claims."""
 
-import warnings
 
 import numpy as np
 import pytest
@@ -10,12 +9,7 @@ from lecture_utils import training as tr
 from lecture_utils.optim import SGD, Adam
 from lecture_utils.running_example import maze_setting
 
-
-@pytest.fixture(autouse=True)
-def no_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.usefixtures("no_warnings")  # a warning fails the test
 
 
 # --- the data and the two-parameter loss ---------------------------------------------------------
