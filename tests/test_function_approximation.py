@@ -320,7 +320,8 @@ def test_the_curve_panel_says_when_the_fit_swings_between_cells():
                                                   (2, "[1, x, x^{2}]", "0.85"),
                                                   (4, "[1, x, x^{2}, x^{3}, x^{4}]", "0.45"),
                                                   (8, r"[1, x, x^{2}, \dots, x^{8}]", "0.21"),
-                                                  (20, r"[1, x, x^{2}, \dots, x^{20}]", r"\d\.\de-09")])
+                                                  (20, r"[1, x, x^{2}, \dots, x^{20}]",
+                                                   r"\d\.\de-09")])
 def test_curve_fit_legend_names_the_data_and_writes_small_feature_lists_out(degree, powers, rmse):
     view = fa.CurveFitView()
     view.update(fa.fit_curve(degree))
