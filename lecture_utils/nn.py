@@ -384,6 +384,91 @@ class RNN(Module):
         return f"RNN({self.input_size}, {self.hidden_size})"
 
 
+_sigmoid = Sigmoid().function  # the gates' squashing function, overflow-safe
+
+
+class GRU(Module):
+    """Gated recurrent unit, PyTorch's nn.GRU equations and gate order: x (N, T, D) -> h (N, T, H).
+
+        r_t = sigmoid(x_t W_ir + b_ir + h_{t-1} W_hr + b_hr)        reset gate
+        z_t = sigmoid(x_t W_iz + b_iz + h_{t-1} W_hz + b_hz)        update gate
+        n_t = tanh(x_t W_in + b_in + r_t * (h_{t-1} W_hn + b_hn))   new (candidate) state
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    Returns the hidden states of all T steps; h0 (N, H) defaults to zeros.  Parameters, in
+    PyTorch's order: weight_ih (D, 3H), weight_hh (H, 3H), bias_ih (3H,), bias_hh (3H,), the
+    3H columns being the gates (reset, update, new).  Weights are stored as (in, out), as in
+    Linear: weight_ih = torch's weight_ih_l0.T.  When z_t is near 1, h_t copies h_{t-1}, and
+    the gradient flows back through time undamped: that is how a GRU keeps a memory.
+    backward is BPTT; it also sets ``grad_h0`` (N, H).
+    """
+
+    def __init__(self, input_size, hidden_size, rng=None):
+        _check_positive("GRU", input_size=input_size, hidden_size=hidden_size)
+        rng = np.random.default_rng(rng)
+        self.input_size, self.hidden_size = input_size, hidden_size
+        H = hidden_size
+        self.weight_ih = Parameter(_uniform(rng, H, (input_size, 3 * H)))
+        self.weight_hh = Parameter(_uniform(rng, H, (H, 3 * H)))
+        self.bias_ih = Parameter(_uniform(rng, H, 3 * H))
+        self.bias_hh = Parameter(_uniform(rng, H, 3 * H))
+
+    def forward(self, x, h0=None):
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 3 or x.shape[2] != self.input_size:
+            raise ValueError(f"GRU expected input of shape (N, T, {self.input_size}), "
+                             f"got {x.shape}")
+        N, T, D = x.shape
+        H = self.hidden_size
+        if h0 is not None and np.shape(h0) != (N, H):
+            raise ValueError(f"GRU expected h0 of shape ({N}, {H}), got {np.shape(h0)}")
+        self.h0 = np.zeros((N, H)) if h0 is None else np.asarray(h0, np.float64)
+        self.xt = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major (T, N, D)
+        gi = self.xt @ self.weight_ih.data + self.bias_ih.data  # input parts of all steps
+        self.gates = np.empty((T, N, 3 * H))  # r, z, n of every step
+        self.hn = np.empty((T, N, H))  # h_{t-1} W_hn + b_hn, which r_t multiplies
+        self.hs = np.empty((T, N, H))
+        h, W_hh, b_hh = self.h0, self.weight_hh.data, self.bias_hh.data
+        for t in range(T):
+            gh = h @ W_hh + b_hh
+            rz = _sigmoid(gi[t, :, :2 * H] + gh[:, :2 * H])
+            r, z = rz[:, :H], rz[:, H:]
+            n = np.tanh(gi[t, :, 2 * H:] + r * gh[:, 2 * H:])
+            h = (1.0 - z) * n + z * h
+            self.gates[t, :, :2 * H], self.gates[t, :, 2 * H:] = rz, n
+            self.hn[t], self.hs[t] = gh[:, 2 * H:], h
+        return self.hs.transpose(1, 0, 2)
+
+    def backward(self, grad_out):
+        T, N, H = self.hs.shape
+        grad_h = grad_out.transpose(1, 0, 2)
+        W_hh_T = self.weight_hh.data.T
+        grad_gi = np.empty((T, N, 3 * H))  # dL/d(pre-activations), input side: r, z, n
+        grad_gh = np.empty((N, 3 * H))  # the same, hidden side (n's is multiplied by r)
+        carry = np.zeros((N, H))  # dL/dh_t arriving from step t+1
+        for t in range(T - 1, -1, -1):
+            r, z, n = self.gates[t, :, :H], self.gates[t, :, H:2 * H], self.gates[t, :, 2 * H:]
+            h_before = self.hs[t - 1] if t else self.h0
+            dh = carry + grad_h[t]
+            da_n = dh * (1.0 - z) * (1.0 - n * n)  # through n_t = tanh(a_n)
+            grad_gi[t, :, :H] = da_n * self.hn[t] * r * (1.0 - r)  # through r_t in a_n
+            grad_gi[t, :, H:2 * H] = dh * (h_before - n) * z * (1.0 - z)  # through z_t
+            grad_gi[t, :, 2 * H:] = da_n
+            grad_gh[:, :2 * H] = grad_gi[t, :, :2 * H]
+            grad_gh[:, 2 * H:] = da_n * r
+            self.weight_hh.grad += h_before.T @ grad_gh  # shared over time: sum of all steps
+            self.bias_hh.grad += grad_gh.sum(axis=0)
+            carry = dh * z + grad_gh @ W_hh_T  # h_{t-1} reaches h_t directly and via the gates
+        self.grad_h0 = carry
+        flat = grad_gi.reshape(T * N, 3 * H)
+        self.weight_ih.grad += self.xt.reshape(T * N, -1).T @ flat  # all steps at once
+        self.bias_ih.grad += flat.sum(axis=0)
+        return (grad_gi @ self.weight_ih.data.T).transpose(1, 0, 2)
+
+    def __repr__(self):
+        return f"GRU({self.input_size}, {self.hidden_size})"
+
+
 class LastTimeStep(Module):
     """Keep only the last step of a sequence: (N, T, H) -> (N, H), e.g. RNN -> Linear."""
 
