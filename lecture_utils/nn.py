@@ -325,6 +325,20 @@ class MaxPool2d(Module):
         return f"MaxPool2d({self.kernel_size})"
 
 
+def _sequence_and_initial_state(layer, x, h0):
+    """x as float64 (N, T, D) and h0 (N, H), zeros if None; ValueError naming the shapes."""
+    name, x = type(layer).__name__, np.asarray(x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[2] != layer.input_size:
+        raise ValueError(f"{name} expected input of shape (N, T, {layer.input_size}), "
+                         f"got {x.shape}")
+    shape = (x.shape[0], layer.hidden_size)
+    if h0 is None:
+        return x, np.zeros(shape)
+    if np.shape(h0) != shape:
+        raise ValueError(f"{name} expected h0 of shape {shape}, got {np.shape(h0)}")
+    return x, np.asarray(h0, dtype=np.float64)
+
+
 class RNN(Module):
     """Recurrent tanh layer h_t = tanh(x_t W_ih + h_{t-1} W_hh + b): x (N, T, D) -> h (N, T, H).
 
@@ -342,15 +356,8 @@ class RNN(Module):
         self.bias = Parameter(_uniform(rng, hidden_size, hidden_size))
 
     def forward(self, x, h0=None):
-        x = np.asarray(x, dtype=np.float64)
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ValueError(f"RNN expected input of shape (N, T, {self.input_size}), "
-                             f"got {x.shape}")
+        x, self.h0 = _sequence_and_initial_state(self, x, h0)
         N, T, D = x.shape
-        if h0 is not None and np.shape(h0) != (N, self.hidden_size):
-            raise ValueError(f"RNN expected h0 of shape ({N}, {self.hidden_size}), "
-                             f"got {np.shape(h0)}")
-        self.h0 = np.zeros((N, self.hidden_size)) if h0 is None else np.asarray(h0, np.float64)
         # time-major copies (T, N, .) so that every step works on a contiguous block
         self.xt = np.ascontiguousarray(x.transpose(1, 0, 2))
         hs = self.xt @ self.weight_ih.data  # input part x_t W_ih of every step at once
@@ -414,15 +421,9 @@ class GRU(Module):
         self.bias_hh = Parameter(_uniform(rng, H, 3 * H))
 
     def forward(self, x, h0=None):
-        x = np.asarray(x, dtype=np.float64)
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ValueError(f"GRU expected input of shape (N, T, {self.input_size}), "
-                             f"got {x.shape}")
+        x, self.h0 = _sequence_and_initial_state(self, x, h0)
         N, T, D = x.shape
         H = self.hidden_size
-        if h0 is not None and np.shape(h0) != (N, H):
-            raise ValueError(f"GRU expected h0 of shape ({N}, {H}), got {np.shape(h0)}")
-        self.h0 = np.zeros((N, H)) if h0 is None else np.asarray(h0, np.float64)
         self.xt = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major (T, N, D)
         gi = self.xt @ self.weight_ih.data + self.bias_ih.data  # input parts of all steps
         self.gates = np.empty((T, N, 3 * H))  # r, z, n of every step

@@ -109,7 +109,7 @@ def unroll(step=4, length=12, scale=1.0, seed=0):
 
 
 class UnrollView:
-    """Top: the cell unrolled over time, the current step highlighted. Bottom: h^t as a heat strip."""
+    """Top: the cell unrolled over time, the current step highlighted. Bottom: h^t, a heat strip."""
 
     def __init__(self):
         self.figure = plots.new_figure(9.0, 4.0)
@@ -431,7 +431,7 @@ def train_tmaze(kind, length, hidden_size=8, seed=0, updates=TMAZE_UPDATES, call
 
 
 def hidden_trace(model, length):
-    """The RNN's hidden states on a noise-free walk with the cue up and one with it down; (2, T, H)."""
+    """The RNN's hidden states on noise-free walks, cue up and cue down; (2, T, H)."""
     x = np.zeros((2, length + 1, 4))
     x[[0, 1], 0, [CUE_UP, CUE_DOWN]] = 1.0
     x[:, 1:-1, CORRIDOR], x[:, -1, JUNCTION] = 1.0, 1.0

@@ -64,14 +64,15 @@ def test_rnn_gradients_match_finite_differences(n, t, d, h, seed):
     assert_gradients_ok(nn.RNN(d, h, rng=rng), rng.standard_normal((n, t, d)), seed)
 
 
-def test_rnn_initial_state_gradient_matches_finite_differences():
+@pytest.mark.parametrize("layer", [nn.RNN, nn.GRU])
+def test_initial_state_gradient_matches_finite_differences(layer):
     rng = np.random.default_rng(0)
-    rnn, x, h0 = nn.RNN(3, 4, rng=rng), rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 4))
+    cell, x, h0 = layer(3, 4, rng=rng), rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 4))
     R = rng.standard_normal((2, 5, 4))
-    rnn(x, h0)
-    rnn.backward(R)
-    numerical = numerical_gradient(lambda h: float(np.sum(R * rnn(x, h))), h0)
-    assert relative_error(rnn.grad_h0, numerical) < 1e-6
+    cell(x, h0)
+    cell.backward(R)
+    numerical = numerical_gradient(lambda h: float(np.sum(R * cell(x, h))), h0)
+    assert relative_error(cell.grad_h0, numerical) < 1e-6
 
 
 @FAST
@@ -80,16 +81,6 @@ def test_rnn_initial_state_gradient_matches_finite_differences():
 def test_gru_gradients_match_finite_differences(n, t, d, h, seed):
     rng = np.random.default_rng(seed)
     assert_gradients_ok(nn.GRU(d, h, rng=rng), rng.standard_normal((n, t, d)), seed)
-
-
-def test_gru_initial_state_gradient_matches_finite_differences():
-    rng = np.random.default_rng(0)
-    gru, x, h0 = nn.GRU(3, 4, rng=rng), rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 4))
-    R = rng.standard_normal((2, 5, 4))
-    gru(x, h0)
-    gru.backward(R)
-    numerical = numerical_gradient(lambda h: float(np.sum(R * gru(x, h))), h0)
-    assert relative_error(gru.grad_h0, numerical) < 1e-6
 
 
 def test_sequential_cnn_gradients_match_finite_differences():

@@ -40,7 +40,7 @@ def test_without_w_hh_the_state_remembers_nothing():
 
 def test_unroll_panel_sweeps_without_warnings_and_shows_steps_up_to_the_slider():
     panel = rc.unroll_panel()
-    for name, value, result, message in sweep_panel(panel):
+    for _name, _value, result, message in sweep_panel(panel):
         assert result is not None and np.isfinite(result.states).all()
         assert "Traceback" not in message
         shown = np.ma.getmaskarray(panel.view.image.get_array())
@@ -127,7 +127,7 @@ def test_gradient_norm_decreases_with_distance_for_small_recurrent_weights():
 
 def test_gradient_panel_sweeps_without_warnings():
     panel = rc.gradient_panel()
-    for name, value, result, message in sweep_panel(panel):
+    for _name, _value, result, message in sweep_panel(panel):
         assert all(np.isfinite(n).all() for n in result.norms.values()) and message == ""
 
 
@@ -145,7 +145,7 @@ def test_gru_learns_a_length_where_the_tanh_rnn_stays_near_chance():
 
 def test_length_sweep_panel_sweeps_without_warnings():
     panel = rc.length_sweep_panel()
-    for name, value, result, message in sweep_panel(panel):
+    for _name, _value, result, message in sweep_panel(panel):
         assert result is not None
         if result.fail_length is None:
             assert "learned every length" in message
