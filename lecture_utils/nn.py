@@ -391,7 +391,9 @@ class RNN(Module):
         return f"RNN({self.input_size}, {self.hidden_size})"
 
 
-_sigmoid = Sigmoid().function  # the gates' squashing function, overflow-safe
+def _sigmoid(x):
+    """sigmoid(x) = (1 + tanh(x / 2)) / 2: one tanh, no overflow (the gates call it every step)."""
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
 class GRU(Module):
@@ -426,44 +428,47 @@ class GRU(Module):
         H = self.hidden_size
         self.xt = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major (T, N, D)
         gi = self.xt @ self.weight_ih.data + self.bias_ih.data  # input parts of all steps
+        gi[:, :, :2 * H] += self.bias_hh.data[:2 * H]  # b_hr, b_hz simply add; b_hn is inside r*
         self.gates = np.empty((T, N, 3 * H))  # r, z, n of every step
         self.hn = np.empty((T, N, H))  # h_{t-1} W_hn + b_hn, which r_t multiplies
-        self.hs = np.empty((T, N, H))
-        h, W_hh, b_hh = self.h0, self.weight_hh.data, self.bias_hh.data
+        self.hs = np.empty((T + 1, N, H))  # h_0 .. h_T
+        self.hs[0] = self.h0
+        W_hh, b_hn = self.weight_hh.data, self.bias_hh.data[2 * H:]
         for t in range(T):
-            gh = h @ W_hh + b_hh
+            h = self.hs[t]
+            gh = h @ W_hh
             rz = _sigmoid(gi[t, :, :2 * H] + gh[:, :2 * H])
             r, z = rz[:, :H], rz[:, H:]
-            n = np.tanh(gi[t, :, 2 * H:] + r * gh[:, 2 * H:])
-            h = (1.0 - z) * n + z * h
+            hn = np.add(gh[:, 2 * H:], b_hn, out=self.hn[t])
+            n = np.tanh(gi[t, :, 2 * H:] + r * hn)
+            self.hs[t + 1] = n + z * (h - n)  # = (1 - z) n + z h
             self.gates[t, :, :2 * H], self.gates[t, :, 2 * H:] = rz, n
-            self.hn[t], self.hs[t] = gh[:, 2 * H:], h
-        return self.hs.transpose(1, 0, 2)
+        return self.hs[1:].transpose(1, 0, 2)
 
     def backward(self, grad_out):
-        T, N, H = self.hs.shape
+        T, N, H = self.hn.shape
         grad_h = grad_out.transpose(1, 0, 2)
         W_hh_T = self.weight_hh.data.T
         grad_gi = np.empty((T, N, 3 * H))  # dL/d(pre-activations), input side: r, z, n
-        grad_gh = np.empty((N, 3 * H))  # the same, hidden side (n's is multiplied by r)
+        grad_gh = np.empty((T, N, 3 * H))  # the same, hidden side (n's is multiplied by r)
         carry = np.zeros((N, H))  # dL/dh_t arriving from step t+1
         for t in range(T - 1, -1, -1):
             r, z, n = self.gates[t, :, :H], self.gates[t, :, H:2 * H], self.gates[t, :, 2 * H:]
-            h_before = self.hs[t - 1] if t else self.h0
             dh = carry + grad_h[t]
             da_n = dh * (1.0 - z) * (1.0 - n * n)  # through n_t = tanh(a_n)
             grad_gi[t, :, :H] = da_n * self.hn[t] * r * (1.0 - r)  # through r_t in a_n
-            grad_gi[t, :, H:2 * H] = dh * (h_before - n) * z * (1.0 - z)  # through z_t
+            grad_gi[t, :, H:2 * H] = dh * (self.hs[t] - n) * z * (1.0 - z)  # through z_t
             grad_gi[t, :, 2 * H:] = da_n
-            grad_gh[:, :2 * H] = grad_gi[t, :, :2 * H]
-            grad_gh[:, 2 * H:] = da_n * r
-            self.weight_hh.grad += h_before.T @ grad_gh  # shared over time: sum of all steps
-            self.bias_hh.grad += grad_gh.sum(axis=0)
-            carry = dh * z + grad_gh @ W_hh_T  # h_{t-1} reaches h_t directly and via the gates
+            grad_gh[t, :, :2 * H] = grad_gi[t, :, :2 * H]
+            grad_gh[t, :, 2 * H:] = da_n * r
+            carry = dh * z + grad_gh[t] @ W_hh_T  # h_{t-1} reaches h_t directly and via gates
         self.grad_h0 = carry
-        flat = grad_gi.reshape(T * N, 3 * H)
-        self.weight_ih.grad += self.xt.reshape(T * N, -1).T @ flat  # all steps at once
-        self.bias_ih.grad += flat.sum(axis=0)
+        flat_i, flat_h = grad_gi.reshape(T * N, 3 * H), grad_gh.reshape(T * N, 3 * H)
+        # parameters are shared over time: their gradients sum all steps, in one product each
+        self.weight_ih.grad += self.xt.reshape(T * N, -1).T @ flat_i
+        self.bias_ih.grad += flat_i.sum(axis=0)
+        self.weight_hh.grad += self.hs[:-1].reshape(T * N, H).T @ flat_h
+        self.bias_hh.grad += flat_h.sum(axis=0)
         return (grad_gi @ self.weight_ih.data.T).transpose(1, 0, 2)
 
     def __repr__(self):

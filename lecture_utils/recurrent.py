@@ -31,6 +31,7 @@ from .widgets import Panel, slider
 
 MODEL_COLOURS = {"feedforward": style.DATA_COLOUR, "rnn": style.FIT_COLOUR, "gru": "C2"}
 MODEL_NAMES = {"feedforward": "feedforward", "rnn": "tanh RNN", "gru": "GRU"}
+SHORT_NAMES = {"feedforward": "feedforward", "rnn": "RNN", "gru": "GRU"}
 STATE_CMAP = "RdBu_r"  # hidden units lie in (-1, 1): blue negative, red positive
 
 
@@ -136,7 +137,8 @@ class UnrollView:
             self.parts.append(texts + arrows)
         diagram.set_ylim(-1.4, 1.4)
         diagram.set_axis_off()
-        self.title = diagram.set_title(" ", fontsize="medium")
+        # a figure title: an Axes title would re-measure the Axes at every draw (~20 ms)
+        self.title = self.figure.suptitle(" \n ", fontsize="medium")
         self.image = strip.imshow(np.zeros((UNROLL_HIDDEN, T)), cmap=STATE_CMAP, vmin=-1, vmax=1,
                                   aspect="auto", interpolation="nearest",
                                   extent=(-0.5, T - 0.5, UNROLL_HIDDEN - 0.5, -0.5))
@@ -152,18 +154,30 @@ class UnrollView:
     def update(self, result):
         T = len(result.states)
         for t, (box, parts) in enumerate(zip(self.boxes, self.parts, strict=True)):
-            box.set_visible(t < T)
-            box.set_facecolor(style.PALETTE[1] if t == result.step - 1 else
-                              "#dddddd" if t < result.step else "#f4f4f4")
-            for part in parts:
-                part.set_visible(t < T)
-            parts[-1].set_visible(0 < t < T)  # h^0 = 0 comes from nowhere
+            colour = (style.PALETTE[1] if t == result.step - 1 else
+                      "#dddddd" if t < result.step else "#f4f4f4")
+            _change(box, "visible", t < T)
+            _change(box, "facecolor", colour)
+            for part in parts[:-1]:
+                _change(part, "visible", t < T)
+            _change(parts[-1], "visible", 0 < t < T)  # h^0 = 0 comes from nowhere
         shown = np.full((UNROLL_HIDDEN, UNROLL_MAX_LENGTH), np.nan)
         shown[:, :result.step] = result.states[:result.step].T
         self.image.set_data(np.ma.masked_invalid(shown))
-        self.title.set_text(f"step {result.step} of {T}: one cell with {result.parameters} "
-                            f"parameters, used {T} times ({result.unshared} if each step had "
+        self.title.set_text(f"step {result.step} of {T}: one cell, {result.parameters} "
+                            f"parameters, used {T} times\n({result.unshared} if every step had "
                             "its own)")
+
+
+def _change(artist, prop, value):
+    """Set an artist's property only if it differs: an unchanged artist is not redrawn."""
+    current = getattr(artist, f"get_{prop}")()
+    if prop == "facecolor":
+        same = np.allclose(current, mpl.colors.to_rgba(value))
+    else:
+        same = current == value
+    if not same:
+        getattr(artist, f"set_{prop}")(value)
 
 
 def unroll_panel():
@@ -324,8 +338,7 @@ class AliasingView:
         map_ax.set_xticks([])
         map_ax.set_yticks([])
         map_ax.grid(False)
-        map_ax.set_title("look-alike cells (one colour\nper group) and $V^\\pi$",
-                         fontsize="medium")
+        map_ax.set_title("look-alike cells\nand their $V^\\pi$", fontsize="medium")
         low, high = plots.nice_limits(setting.values.min(), 0)
         scatter_ax.plot([low, high], [low, high], color=style.TRUE_COLOUR, lw=1, ls="--")
         self.points = {name: scatter_ax.plot([], [], "o", ms=4, alpha=0.5,
@@ -342,7 +355,8 @@ class AliasingView:
         loss_ax.set_ylim(1e-4, 1e0)
         loss_ax.yaxis.set_minor_locator(NullLocator())
         loss_ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
-        loss_ax.set(xlabel="update", title="training loss (MSE of V/10)")
+        loss_ax.set_xlabel("update")
+        loss_ax.set_title("training loss\n(MSE of V / 10)", fontsize="medium")
         self.loss_ax = loss_ax
         plots.freeze_layout(self.figure)
 
@@ -353,8 +367,8 @@ class AliasingView:
             curve.set_data(np.arange(len(result.losses[name])), result.losses[name])
         self.loss_ax.set_xlim(0, max(result.updates, 1))
         done = [n for n in self.points if np.isfinite(result.aliased_estimates[n]).all()]
-        self.scatter_title.set_text("value error on look-alike cells (RMSE)\n" + ", ".join(
-            f"{MODEL_NAMES[n]} {result.rmse(n):.2f}" for n in done))
+        self.scatter_title.set_text("error on look-alike cells (RMSE)\n" + ", ".join(
+            f"{SHORT_NAMES[n]} {result.rmse(n):.2f}" for n in done))
 
 
 def partial_observability_panel():
@@ -467,36 +481,41 @@ class TMazeView:
 
     def __init__(self, hidden_size_max=16):
         self.figure = plots.new_figure(10.0, 3.8)
-        grid = self.figure.add_gridspec(2, 3, width_ratios=[1, 0.7, 1.6])
+        grid = self.figure.add_gridspec(3, 3, width_ratios=[1, 0.7, 1.6])
         loss_ax = self.figure.add_subplot(grid[:, 0])
         bar_ax = self.figure.add_subplot(grid[:, 1])
-        self.trace_axes = [self.figure.add_subplot(grid[0, 2]), self.figure.add_subplot(grid[1, 2])]
+        self.trace_axes = [self.figure.add_subplot(grid[k, 2]) for k in range(3)]
         self.curves = {kind: loss_ax.plot([], [], color=MODEL_COLOURS[kind],
                                           label=MODEL_NAMES[kind])[0]
                        for kind in ("feedforward", "rnn")}
-        loss_ax.set(xlim=(0, TMAZE_UPDATES), ylim=(0, 0.8), xlabel="update",
-                    title="training loss (cross-entropy)")
+        loss_ax.set(xlim=(0, TMAZE_UPDATES), ylim=(0, 0.8), xlabel="update")
+        loss_ax.set_title("training loss\n(cross-entropy)", fontsize="medium")
         loss_ax.axhline(np.log(2), color=style.TRUE_COLOUR, ls="--", lw=1,
                         label="guessing (ln 2)")
-        loss_ax.legend(loc="lower left", fontsize="small")
+        loss_ax.legend(loc="center right", fontsize="small")
         self.bars = bar_ax.bar([0, 1], [0, 0], color=[MODEL_COLOURS["feedforward"],
                                                       MODEL_COLOURS["rnn"]])
         bar_ax.set_xticks([0, 1], ["feed-\nforward", "RNN"])
         bar_ax.axhline(50, color=style.TRUE_COLOUR, ls="--", lw=1)
-        bar_ax.set(ylim=(0, 105), title="right turns (%)")
+        bar_ax.set_ylim(0, 105)
+        bar_ax.set_title("right turns\n(%)", fontsize="medium")
         bar_ax.yaxis.set_major_locator(MaxNLocator(5))
         self.bar_labels = [bar_ax.text(k, 2, "", ha="center", va="bottom", fontsize="small",
                                        color="black") for k in (0, 1)]
         self.images = []
-        for ax, cue in zip(self.trace_axes, ("up", "down"), strict=True):
+        for ax, label in zip(self.trace_axes, ("cue up", "cue down", "half the\ndifference"),
+                             strict=True):
             image = ax.imshow(np.zeros((hidden_size_max, self.MAX_LENGTH + 1)), cmap=STATE_CMAP,
                               vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
-            ax.set_ylabel(f"cue {cue}\nunit", fontsize="small")
+            ax.set_ylabel(label, fontsize="small")
+            ax.set_yticks([])
             ax.grid(False)
             self.images.append(image)
-        self.trace_axes[0].set_title("RNN hidden state over the walk", fontsize="medium")
-        self.trace_axes[0].tick_params(labelbottom=False)
-        self.trace_axes[1].set_xlabel("step (0 = cue, last = junction)")
+        self.trace_axes[0].set_title("RNN hidden units along the walk", fontsize="medium")
+        for ax in self.trace_axes[:2]:
+            ax.tick_params(labelbottom=False)
+        self.trace_axes[2].set_xlabel("step (0 = cue, last = junction)")
+        self.trace_axes[2].xaxis.set_major_locator(MaxNLocator(5, integer=True))
         self.figure.colorbar(self.images[0], ax=self.trace_axes, shrink=0.9, ticks=[-1, 0, 1])
         plots.freeze_layout(self.figure)
 
@@ -509,10 +528,11 @@ class TMazeView:
             accuracy = 100 * run.accuracy if run is not None and np.isfinite(run.accuracy) else 0
             self.bars[k].set_height(accuracy)
             self.bar_labels[k].set_text(f"{accuracy:.0f}" if accuracy else "")
-        for image, ax, k in zip(self.images, self.trace_axes, (0, 1), strict=True):
-            if result.trace is None:
-                continue
-            states = result.trace[k].T  # (H, T)
+        if result.trace is None:
+            return
+        up, down = result.trace
+        shown = (up.T, down.T, (up - down).T / 2)  # each (H, T)
+        for image, ax, states in zip(self.images, self.trace_axes, shown, strict=True):
             image.set_data(states)
             image.set_extent((-0.5, states.shape[1] - 0.5, states.shape[0] - 0.5, -0.5))
             ax.set_xlim(-0.5, states.shape[1] - 0.5)
@@ -548,6 +568,7 @@ class GradientNorms:
     note: str = ""
 
 
+@lru_cache(maxsize=256)
 def gradient_norm_profile(scale, hidden_size=32, length=GRADIENT_LENGTH, seed=0):
     """||dL/dx^(T-k)|| for an RNN whose W_hh is `scale` times a random rotation; (T,).
 
@@ -561,8 +582,9 @@ def gradient_norm_profile(scale, hidden_size=32, length=GRADIENT_LENGTH, seed=0)
     h = rnn(rng.standard_normal((16, length, 2)))
     grad = np.zeros_like(h)
     grad[:, -1] = rng.standard_normal((16, hidden_size)) / np.sqrt(hidden_size)
-    norms = np.linalg.norm(rnn.backward(grad), axis=2).mean(axis=0)
-    return norms[::-1]
+    norms = np.linalg.norm(rnn.backward(grad), axis=2).mean(axis=0)[::-1].copy()
+    norms.setflags(write=False)  # cached: shared by every caller
+    return norms
 
 
 def gradient_norms(scale=1.0, hidden_size=32, seed=0):
@@ -591,12 +613,14 @@ class GradientView:
                ylabel=r"$\|\partial L / \partial x^{T-k}\|$")
         ax.yaxis.set_minor_locator(NullLocator())
         ax.legend(loc="lower left", fontsize="small", ncols=2)
-        self.title = ax.set_title(" ", fontsize="medium")
+        self.title = self.figure.suptitle(" ", fontsize="medium")
         plots.freeze_layout(self.figure)
 
     def update(self, result):
         for s, curve in self.curves.items():
-            curve.set_data(result.distance, np.clip(result.norms[s], self.FLOOR, self.TOP))
+            norms = np.clip(result.norms[s], self.FLOOR, self.TOP)
+            if not np.array_equal(curve.get_ydata(), norms):  # unchanged curves stay drawn
+                curve.set_data(result.distance, norms)
         chosen = result.norms[result.scale]
         self.chosen.set_data(result.distance, np.clip(chosen, self.FLOOR, self.TOP))
         self.title.set_text(f"scale {result.scale:g}: 20 steps back the gradient is "
@@ -668,7 +692,7 @@ class SweepView:
                xlabel="corridor length", ylabel="right turns at the junction (%)")
         ax.set_xticks(SWEEP_LENGTHS)
         ax.legend(loc="lower left", fontsize="small")
-        self.title = ax.set_title(" ", fontsize="medium")
+        self.title = self.figure.suptitle(" ", fontsize="medium")
         plots.freeze_layout(self.figure)
 
     def update(self, result):
