@@ -116,25 +116,26 @@ class UnrollView:
         self.figure = plots.new_figure(9.0, 4.0)
         diagram, strip = self.figure.subplots(2, 1, sharex=True, height_ratios=[1.1, 1])
         T = UNROLL_MAX_LENGTH
-        self.boxes, self.parts = [], []
-        for t in range(T):
-            box = diagram.add_patch(Rectangle((t - 0.32, -0.3), 0.64, 0.6, facecolor="#dddddd",
-                                              edgecolor=style.TRUE_COLOUR, lw=1))
-            texts = [diagram.text(t, 0, r"$\theta$", ha="center", va="center", color="black"),
-                     diagram.text(t, -1.05, f"$x^{{{t + 1}}}$", ha="center", va="center",
-                                  fontsize="small"),
-                     diagram.text(t, 1.05, f"$h^{{{t + 1}}}$", ha="center", va="center",
-                                  fontsize="small")]
-            arrows = [FancyArrowPatch((t, -0.8), (t, -0.32), arrowstyle="->", mutation_scale=8,
-                                      color=style.TRUE_COLOUR),
-                      FancyArrowPatch((t, 0.3), (t, 0.8), arrowstyle="->", mutation_scale=8,
-                                      color=style.TRUE_COLOUR),
-                      FancyArrowPatch((t - 0.68, 0), (t - 0.32, 0), arrowstyle="->",
-                                      mutation_scale=8, color=style.FIT_COLOUR)]
-            for arrow in arrows:
-                diagram.add_patch(arrow)
-            self.boxes.append(box)
-            self.parts.append(texts + arrows)
+        for t in range(T):  # drawn once; three moving rectangles show the step and the length
+            diagram.add_patch(Rectangle((t - 0.32, -0.3), 0.64, 0.6, facecolor="none",
+                                        edgecolor=style.TRUE_COLOUR, lw=1, zorder=3))
+            diagram.text(t, 0, r"$\theta$", ha="center", va="center", color=style.INK, zorder=4)
+            diagram.text(t, -1.05, f"$x^{{{t + 1}}}$", ha="center", va="center", fontsize="small")
+            diagram.text(t, 1.05, f"$h^{{{t + 1}}}$", ha="center", va="center", fontsize="small")
+            arrows = [((t, -0.8), (t, -0.32), style.TRUE_COLOUR),
+                      ((t, 0.3), (t, 0.8), style.TRUE_COLOUR)]
+            if t:  # h^0 = 0 comes from nowhere
+                arrows.append(((t - 0.68, 0), (t - 0.32, 0), style.FIT_COLOUR))
+            for start, end, colour in arrows:
+                diagram.add_patch(FancyArrowPatch(start, end, arrowstyle="->", mutation_scale=8,
+                                                  color=colour))
+        self.done = diagram.add_patch(Rectangle((-0.5, -0.3), 1, 0.6, zorder=1, lw=0,
+                                                facecolor=style.TRUE_COLOUR, alpha=0.35))
+        self.current = diagram.add_patch(Rectangle((-0.32, -0.3), 0.64, 0.6, zorder=2, lw=0,
+                                                   facecolor=style.PALETTE[1]))
+        # steps beyond the sequence length are hidden under a patch of the background colour
+        self.beyond = diagram.add_patch(Rectangle((T, -1.4), T, 2.8, zorder=10, lw=0,
+                                                  facecolor=diagram.get_facecolor()))
         diagram.set_ylim(-1.4, 1.4)
         diagram.set_axis_off()
         # a figure title: an Axes title would re-measure the Axes at every draw (~20 ms)
@@ -153,31 +154,15 @@ class UnrollView:
 
     def update(self, result):
         T = len(result.states)
-        for t, (box, parts) in enumerate(zip(self.boxes, self.parts, strict=True)):
-            colour = (style.PALETTE[1] if t == result.step - 1 else
-                      "#dddddd" if t < result.step else "#f4f4f4")
-            _change(box, "visible", t < T)
-            _change(box, "facecolor", colour)
-            for part in parts[:-1]:
-                _change(part, "visible", t < T)
-            _change(parts[-1], "visible", 0 < t < T)  # h^0 = 0 comes from nowhere
+        self.done.set_width(result.step)
+        self.current.set_x(result.step - 1.32)
+        self.beyond.set_x(T - 0.68)
         shown = np.full((UNROLL_HIDDEN, UNROLL_MAX_LENGTH), np.nan)
         shown[:, :result.step] = result.states[:result.step].T
         self.image.set_data(np.ma.masked_invalid(shown))
         self.title.set_text(f"step {result.step} of {T}: one cell, {result.parameters} "
                             f"parameters, used {T} times\n({result.unshared} if every step had "
                             "its own)")
-
-
-def _change(artist, prop, value):
-    """Set an artist's property only if it differs: an unchanged artist is not redrawn."""
-    current = getattr(artist, f"get_{prop}")()
-    if prop == "facecolor":
-        same = np.allclose(current, mpl.colors.to_rgba(value))
-    else:
-        same = current == value
-    if not same:
-        getattr(artist, f"set_{prop}")(value)
 
 
 def unroll_panel():
