@@ -2,7 +2,8 @@
 
 Times, at teaching sizes, (1) an MLP 2-64-64-1 tanh training step at batch 64 (forward,
 MSE, backward, SGD), (2) Conv2d 3->16, kernel 5, on 8x3x32x32, forward + backward, and
-(3) RNN 4->32, batch 32, 50 steps, forward + backward (BPTT).  Reports medians and ratios.
+(3) RNN 4->32, batch 32, 50 steps, forward + backward (BPTT), and (4) the same with a GRU.
+Reports medians and ratios.
 PyTorch is optional:  .venv/bin/pip install torch==2.13.0  (CPU wheel).
 
 Run:  python benchmarks/bench_engine.py    (or call main() from benchmarks/run_all.py)
@@ -27,6 +28,7 @@ TARGETS = {  # (vs hand-written numpy, vs PyTorch): engine time / reference time
     "MLP 2-64-64-1 step, batch 64": (1.3, 0.5),
     "Conv2d 3->16 k5, 8x3x32x32, fwd+bwd": (None, 2.0),
     "RNN 4->32, batch 32, T=50, fwd+bwd": (None, 1.5),
+    "GRU 4->32, batch 32, T=50, fwd+bwd": (None, 1.5),
 }
 LR = 1e-3
 PAUSE = 0.2  # seconds between measurement blocks
@@ -208,6 +210,28 @@ def rnn_torch(torch, x, g):
     return run
 
 
+def gru_engine(x, g):
+    gru = nn.GRU(4, 32, rng=0)
+
+    def run():
+        gru(x)
+        gru.zero_grad()
+        gru.backward(g)
+    return run
+
+
+def gru_torch(torch, x, g):
+    gru = torch.nn.GRU(4, 32, batch_first=True).double()
+    xt = torch.from_numpy(x).requires_grad_(True)
+    gt = torch.from_numpy(g)
+
+    def run():
+        gru.zero_grad()
+        xt.grad = None
+        gru(xt)[0].backward(gt)
+    return run
+
+
 def main():
     """Time the three workloads and print a table of medians and ratios (always returns 0)."""
     threads = blas_threads()
@@ -223,7 +247,9 @@ def main():
              ("Conv2d 3->16 k5, 8x3x32x32, fwd+bwd", conv_engine, conv_numpy, conv_torch,
               (x_conv, g_conv)),
              ("RNN 4->32, batch 32, T=50, fwd+bwd", rnn_engine, rnn_numpy, rnn_torch,
-              (x_rnn, g_rnn))]
+              (x_rnn, g_rnn)),
+             ("GRU 4->32, batch 32, T=50, fwd+bwd", gru_engine, None, gru_torch,
+              (x_rnn, g_rnn))]  # no hand-written GRU: the engine's is the numpy version
 
     print("\n== Engine: lecture_utils.nn vs hand-written numpy and PyTorch CPU (float64) ==")
     if torch is None:
@@ -237,16 +263,19 @@ def main():
               f"{'eng/np':>6s} {'eng/torch':>9s}  targets")
     print(header + "\n" + "-" * len(header))
     for name, engine, numpy_version, torch_version, data in cases:
-        fns, setups = [engine(*data), numpy_version(*data)], [lambda: None] * 2
+        fns = [engine(*data)] + ([numpy_version(*data)] if numpy_version else [])
+        setups = [lambda: None] * len(fns)
         if torch is not None:
             fns += [torch_version(torch, *data)] * 2
             setups += [lambda: torch.set_num_threads(threads), lambda: torch.set_num_threads(1)]
-        t_engine, t_numpy, *t_torch = median_seconds(fns, setups)
+        times = median_seconds(fns, setups)
+        t_engine, t_numpy = times[0], times[1] if numpy_version else None
+        t_torch = times[2 if numpy_version else 1:]
         np_target, torch_target = TARGETS[name]
-        r_np = t_engine / t_numpy
+        r_np = t_engine / t_numpy if t_numpy else None
         verdicts = [f"np<={np_target}x {'ok' if r_np <= np_target else 'MISSED'}"] \
             if np_target else []
-        cells = [f"{t * 1e3:6.3f}ms" for t in (t_engine, t_numpy, *t_torch)]
+        cells = [f"{t * 1e3:6.3f}ms" if t else f"{'-':>8s}" for t in (t_engine, t_numpy, *t_torch)]
         if t_torch:
             r_torch = t_engine / min(t_torch)
             verdict = "ok" if r_torch <= torch_target else "MISSED"
@@ -255,7 +284,8 @@ def main():
         else:
             cells += [f"{'-':>8s}"] * 2
             ratio_torch = f"{'-':>9s}"
-        print(f"{name:37s} {' '.join(cells)} {r_np:6.2f} {ratio_torch}  {', '.join(verdicts)}")
+        ratio_np = f"{r_np:6.2f}" if r_np else f"{'-':>6s}"
+        print(f"{name:37s} {' '.join(cells)} {ratio_np} {ratio_torch}  {', '.join(verdicts)}")
     if torch is not None:
         torch.set_num_threads(threads)
     return 0

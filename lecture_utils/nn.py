@@ -325,6 +325,20 @@ class MaxPool2d(Module):
         return f"MaxPool2d({self.kernel_size})"
 
 
+def _sequence_and_initial_state(layer, x, h0):
+    """x as float64 (N, T, D) and h0 (N, H), zeros if None; ValueError naming the shapes."""
+    name, x = type(layer).__name__, np.asarray(x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[2] != layer.input_size:
+        raise ValueError(f"{name} expected input of shape (N, T, {layer.input_size}), "
+                         f"got {x.shape}")
+    shape = (x.shape[0], layer.hidden_size)
+    if h0 is None:
+        return x, np.zeros(shape)
+    if np.shape(h0) != shape:
+        raise ValueError(f"{name} expected h0 of shape {shape}, got {np.shape(h0)}")
+    return x, np.asarray(h0, dtype=np.float64)
+
+
 class RNN(Module):
     """Recurrent tanh layer h_t = tanh(x_t W_ih + h_{t-1} W_hh + b): x (N, T, D) -> h (N, T, H).
 
@@ -342,15 +356,8 @@ class RNN(Module):
         self.bias = Parameter(_uniform(rng, hidden_size, hidden_size))
 
     def forward(self, x, h0=None):
-        x = np.asarray(x, dtype=np.float64)
-        if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ValueError(f"RNN expected input of shape (N, T, {self.input_size}), "
-                             f"got {x.shape}")
+        x, self.h0 = _sequence_and_initial_state(self, x, h0)
         N, T, D = x.shape
-        if h0 is not None and np.shape(h0) != (N, self.hidden_size):
-            raise ValueError(f"RNN expected h0 of shape ({N}, {self.hidden_size}), "
-                             f"got {np.shape(h0)}")
-        self.h0 = np.zeros((N, self.hidden_size)) if h0 is None else np.asarray(h0, np.float64)
         # time-major copies (T, N, .) so that every step works on a contiguous block
         self.xt = np.ascontiguousarray(x.transpose(1, 0, 2))
         hs = self.xt @ self.weight_ih.data  # input part x_t W_ih of every step at once
@@ -382,6 +389,90 @@ class RNN(Module):
 
     def __repr__(self):
         return f"RNN({self.input_size}, {self.hidden_size})"
+
+
+def _sigmoid(x):
+    """sigmoid(x) = (1 + tanh(x / 2)) / 2: one tanh, no overflow (the gates call it every step)."""
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
+
+
+class GRU(Module):
+    """Gated recurrent unit, PyTorch's nn.GRU equations and gate order: x (N, T, D) -> h (N, T, H).
+
+        r_t = sigmoid(x_t W_ir + b_ir + h_{t-1} W_hr + b_hr)        reset gate
+        z_t = sigmoid(x_t W_iz + b_iz + h_{t-1} W_hz + b_hz)        update gate
+        n_t = tanh(x_t W_in + b_in + r_t * (h_{t-1} W_hn + b_hn))   new (candidate) state
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    Returns the hidden states of all T steps; h0 (N, H) defaults to zeros.  Parameters, in
+    PyTorch's order: weight_ih (D, 3H), weight_hh (H, 3H), bias_ih (3H,), bias_hh (3H,), the
+    3H columns being the gates (reset, update, new).  Weights are stored as (in, out), as in
+    Linear: weight_ih = torch's weight_ih_l0.T.  When z_t is near 1, h_t copies h_{t-1}, and
+    the gradient flows back through time undamped: that is how a GRU keeps a memory.
+    backward is BPTT; it also sets ``grad_h0`` (N, H).
+    """
+
+    def __init__(self, input_size, hidden_size, rng=None):
+        _check_positive("GRU", input_size=input_size, hidden_size=hidden_size)
+        rng = np.random.default_rng(rng)
+        self.input_size, self.hidden_size = input_size, hidden_size
+        H = hidden_size
+        self.weight_ih = Parameter(_uniform(rng, H, (input_size, 3 * H)))
+        self.weight_hh = Parameter(_uniform(rng, H, (H, 3 * H)))
+        self.bias_ih = Parameter(_uniform(rng, H, 3 * H))
+        self.bias_hh = Parameter(_uniform(rng, H, 3 * H))
+
+    def forward(self, x, h0=None):
+        x, self.h0 = _sequence_and_initial_state(self, x, h0)
+        N, T, D = x.shape
+        H = self.hidden_size
+        self.xt = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major (T, N, D)
+        gi = self.xt @ self.weight_ih.data + self.bias_ih.data  # input parts of all steps
+        gi[:, :, :2 * H] += self.bias_hh.data[:2 * H]  # b_hr, b_hz simply add; b_hn is inside r*
+        self.gates = np.empty((T, N, 3 * H))  # r, z, n of every step
+        self.hn = np.empty((T, N, H))  # h_{t-1} W_hn + b_hn, which r_t multiplies
+        self.hs = np.empty((T + 1, N, H))  # h_0 .. h_T
+        self.hs[0] = self.h0
+        W_hh, b_hn = self.weight_hh.data, self.bias_hh.data[2 * H:]
+        for t in range(T):
+            h = self.hs[t]
+            gh = h @ W_hh
+            rz = _sigmoid(gi[t, :, :2 * H] + gh[:, :2 * H])
+            r, z = rz[:, :H], rz[:, H:]
+            hn = np.add(gh[:, 2 * H:], b_hn, out=self.hn[t])
+            n = np.tanh(gi[t, :, 2 * H:] + r * hn)
+            self.hs[t + 1] = n + z * (h - n)  # = (1 - z) n + z h
+            self.gates[t, :, :2 * H], self.gates[t, :, 2 * H:] = rz, n
+        return self.hs[1:].transpose(1, 0, 2)
+
+    def backward(self, grad_out):
+        T, N, H = self.hn.shape
+        grad_h = grad_out.transpose(1, 0, 2)
+        W_hh_T = self.weight_hh.data.T
+        grad_gi = np.empty((T, N, 3 * H))  # dL/d(pre-activations), input side: r, z, n
+        grad_gh = np.empty((T, N, 3 * H))  # the same, hidden side (n's is multiplied by r)
+        carry = np.zeros((N, H))  # dL/dh_t arriving from step t+1
+        for t in range(T - 1, -1, -1):
+            r, z, n = self.gates[t, :, :H], self.gates[t, :, H:2 * H], self.gates[t, :, 2 * H:]
+            dh = carry + grad_h[t]
+            da_n = dh * (1.0 - z) * (1.0 - n * n)  # through n_t = tanh(a_n)
+            grad_gi[t, :, :H] = da_n * self.hn[t] * r * (1.0 - r)  # through r_t in a_n
+            grad_gi[t, :, H:2 * H] = dh * (self.hs[t] - n) * z * (1.0 - z)  # through z_t
+            grad_gi[t, :, 2 * H:] = da_n
+            grad_gh[t, :, :2 * H] = grad_gi[t, :, :2 * H]
+            grad_gh[t, :, 2 * H:] = da_n * r
+            carry = dh * z + grad_gh[t] @ W_hh_T  # h_{t-1} reaches h_t directly and via gates
+        self.grad_h0 = carry
+        flat_i, flat_h = grad_gi.reshape(T * N, 3 * H), grad_gh.reshape(T * N, 3 * H)
+        # parameters are shared over time: their gradients sum all steps, in one product each
+        self.weight_ih.grad += self.xt.reshape(T * N, -1).T @ flat_i
+        self.bias_ih.grad += flat_i.sum(axis=0)
+        self.weight_hh.grad += self.hs[:-1].reshape(T * N, H).T @ flat_h
+        self.bias_hh.grad += flat_h.sum(axis=0)
+        return (grad_gi @ self.weight_ih.data.T).transpose(1, 0, 2)
+
+    def __repr__(self):
+        return f"GRU({self.input_size}, {self.hidden_size})"
 
 
 class LastTimeStep(Module):

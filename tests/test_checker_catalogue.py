@@ -163,12 +163,13 @@ def test_no_wrong_answer_in_the_catalogue_is_called_correct(checker, what, stude
 
 
 def test_the_catalogue_covers_every_checker_and_every_argument():
-    assert len(CHECKERS) == 9
+    assert len(CHECKERS) == 12
     # array or list arguments: z, z, (X, W, b), sizes, x, (theta, X, y), notebook 03's
-    # (x, W, grad_out) and (theta, velocity, gradient); minibatches takes numbers and a generator
-    changed = 16
-    overwritten = 3  # arguments shaped like the result: z, z, theta
-    assert len(CATALOGUE) == 9 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 136
+    # (x, W, grad_out) and (theta, velocity, gradient); minibatches takes numbers and a generator;
+    # notebook 05's (x, h, W_ih, W_hh, b) (its parameter count and BPTT take numbers)
+    changed = 21
+    overwritten = 4  # arguments shaped like the result: z, z, theta, h
+    assert len(CATALOGUE) == 12 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 181
 
 
 @pytest.mark.parametrize("checker", CHECKERS, ids=checker_id)

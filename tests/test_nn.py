@@ -64,14 +64,23 @@ def test_rnn_gradients_match_finite_differences(n, t, d, h, seed):
     assert_gradients_ok(nn.RNN(d, h, rng=rng), rng.standard_normal((n, t, d)), seed)
 
 
-def test_rnn_initial_state_gradient_matches_finite_differences():
+@pytest.mark.parametrize("layer", [nn.RNN, nn.GRU])
+def test_initial_state_gradient_matches_finite_differences(layer):
     rng = np.random.default_rng(0)
-    rnn, x, h0 = nn.RNN(3, 4, rng=rng), rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 4))
+    cell, x, h0 = layer(3, 4, rng=rng), rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 4))
     R = rng.standard_normal((2, 5, 4))
-    rnn(x, h0)
-    rnn.backward(R)
-    numerical = numerical_gradient(lambda h: float(np.sum(R * rnn(x, h))), h0)
-    assert relative_error(rnn.grad_h0, numerical) < 1e-6
+    cell(x, h0)
+    cell.backward(R)
+    numerical = numerical_gradient(lambda h: float(np.sum(R * cell(x, h))), h0)
+    assert relative_error(cell.grad_h0, numerical) < 1e-6
+
+
+@FAST
+@given(n=st.integers(1, 3), t=st.integers(1, 6), d=st.integers(1, 4), h=st.integers(1, 5),
+       seed=seeds)
+def test_gru_gradients_match_finite_differences(n, t, d, h, seed):
+    rng = np.random.default_rng(seed)
+    assert_gradients_ok(nn.GRU(d, h, rng=rng), rng.standard_normal((n, t, d)), seed)
 
 
 def test_sequential_cnn_gradients_match_finite_differences():
@@ -159,6 +168,53 @@ def test_rnn_matches_its_recurrence_step_by_step():
     np.testing.assert_allclose(rnn(x)[:, 0], np.tanh(x[:, 0] @ rnn.weight_ih.data
                                                      + rnn.bias.data), atol=1e-12)
     assert h0.shape == (2, 4)
+
+
+def gru_by_hand(gru, x, h):
+    """PyTorch's GRU equations written out, gates in the order reset, update, new."""
+    H, states = gru.hidden_size, []
+    W_i, W_h, b_i, b_h = (p.data for p in gru.parameters())
+    sigmoid = nn.Sigmoid().function
+    for t in range(x.shape[1]):
+        gi, gh = x[:, t] @ W_i + b_i, h @ W_h + b_h
+        r = sigmoid(gi[:, :H] + gh[:, :H])
+        z = sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+        n = np.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+        h = (1 - z) * n + z * h
+        states.append(h)
+    return np.stack(states, axis=1)
+
+
+def test_gru_matches_pytorchs_equations_step_by_step():
+    rng = np.random.default_rng(0)
+    gru, x, h0 = nn.GRU(3, 4, rng=rng), rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 4))
+    assert [p.data.shape for p in gru.parameters()] == [(3, 12), (4, 12), (12,), (12,)]
+    assert gru.parameters() == [gru.weight_ih, gru.weight_hh, gru.bias_ih, gru.bias_hh]
+    out = gru(x, h0)
+    assert out.shape == (2, 5, 4)
+    np.testing.assert_allclose(out, gru_by_hand(gru, x, h0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gru(x), gru_by_hand(gru, x, np.zeros((2, 4))), atol=1e-12)
+    assert nn.count_parameters(gru) == 3 * (3 * 4 + 4 * 4 + 2 * 4)  # as torch.nn.GRU(3, 4)
+
+
+def test_gru_equals_torch_gru_with_the_same_weights():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    gru, x, h0 = nn.GRU(3, 4, rng=rng), rng.standard_normal((2, 6, 3)), rng.standard_normal((2, 4))
+    reference = torch.nn.GRU(3, 4, batch_first=True).double()
+    with torch.no_grad():
+        reference.weight_ih_l0.copy_(torch.from_numpy(gru.weight_ih.data.T))
+        reference.weight_hh_l0.copy_(torch.from_numpy(gru.weight_hh.data.T))
+        reference.bias_ih_l0.copy_(torch.from_numpy(gru.bias_ih.data))
+        reference.bias_hh_l0.copy_(torch.from_numpy(gru.bias_hh.data))
+    xt = torch.from_numpy(x).requires_grad_()
+    out, _ = reference(xt, torch.from_numpy(h0)[None])
+    R = rng.standard_normal(out.shape)
+    (out * torch.from_numpy(R)).sum().backward()
+    np.testing.assert_allclose(gru(x, h0), out.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(gru.backward(R), xt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(gru.weight_hh.grad, reference.weight_hh_l0.grad.numpy().T,
+                               atol=1e-12)
 
 
 def test_activations_and_their_derivatives():
@@ -258,6 +314,14 @@ def test_conv2d_rejects_bad_input():
         conv(np.zeros((1, 3, 2, 4)))
 
 
+def test_gru_rejects_bad_input():
+    gru = nn.GRU(4, 8)
+    with pytest.raises(ValueError, match=r"GRU expected input of shape \(N, T, 4\), got \(5, 4\)"):
+        gru(np.zeros((5, 4)))
+    with pytest.raises(ValueError, match=r"h0 of shape \(2, 8\)"):
+        gru(np.zeros((2, 5, 4)), h0=np.zeros((8,)))
+
+
 def test_rnn_rejects_bad_input():
     rnn = nn.RNN(4, 8)
     with pytest.raises(ValueError, match=r"RNN expected input of shape \(N, T, 4\), got \(5, 4\)"):
@@ -285,7 +349,8 @@ def test_losses_reject_mismatched_shapes():
 @pytest.mark.parametrize("make", [lambda: nn.Linear(0, 3), lambda: nn.Linear(3, -1),
                                   lambda: nn.Conv2d(3, 0, 5), lambda: nn.Conv2d(3, 4, 0),
                                   lambda: nn.Conv2d(3, 4, 3, stride=0), lambda: nn.RNN(0, 4),
-                                  lambda: nn.RNN(4, 2.5), lambda: nn.MaxPool2d(0)])
+                                  lambda: nn.RNN(4, 2.5), lambda: nn.GRU(0, 3),
+                                  lambda: nn.MaxPool2d(0)])
 def test_constructors_reject_non_positive_sizes(make):
     with pytest.raises(ValueError, match="must be a positive integer"):
         make()
