@@ -425,7 +425,7 @@ class LoopView:
                     ylabel="return G / value")
         data_ax.xaxis.set_major_locator(MaxNLocator(3))
         data_ax.yaxis.set_major_locator(MaxNLocator(4))
-        data_ax.legend(loc="upper right", fontsize="small")  # high values far from G: no data
+        data_ax.legend(loc="upper right", fontsize="x-small")  # high values far from G: no data
         data_ax.set_title("update 0\n", fontsize="medium")
         self.data_ax = data_ax
         self.map = ContourMap.of_returns_loss(map_ax, LOOP_WINDOW)
