@@ -8,7 +8,7 @@ quadratic bowl over the plane (w, b), so every optimiser's path can be drawn on 
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import ipywidgets as widgets
 import numpy as np
@@ -183,10 +183,13 @@ def run_method(method, lr, updates, batch_size=None, seed=0):
                     callback=lambda step, h: path.append(theta_of(model)))
     path = np.array(path)
     full = loss(path)
-    return Run(method, history.batch_size, path, full,
-               np.concatenate([[0], history.gradient_evaluations]),
-               np.concatenate([[0.0], history.seconds]),
-               divergence_update(full, history, deterministic=history.batch_size == data.n))
+    run = Run(method, history.batch_size, path, full,
+              np.concatenate([[0], history.gradient_evaluations]),
+              np.concatenate([[0.0], history.seconds]),
+              divergence_update(full, history, deterministic=history.batch_size == data.n))
+    for array in (run.path, run.loss, run.gradient_evaluations, run.seconds):
+        array.setflags(write=False)  # a run may be shared (reused_run)
+    return run
 
 
 NOISE_ALLOWANCE = 100.0  # a noisy method's loss may bounce this far above its start
@@ -529,18 +532,27 @@ class PathsResult(RunsByMethod):
 
 
 
-def compare_paths(lr=0.4, batch_size=64, updates=100, seed=0, cost_axis="updates"):
-    """GD (all N samples), SGD (1) and mini-batch (batch_size) from START, `updates` each."""
+def compare_paths(lr=0.4, batch_size=64, updates=100, seed=0, cost_axis="updates",
+                  run=run_method):
+    """GD (all N samples), SGD (1) and mini-batch (batch_size) from START, `updates` each.
+
+    run: how one run is made (run_method; the panel passes reused_run, which keeps recent runs).
+    """
     if cost_axis not in COST_AXES:
         raise ValueError(f"cost_axis must be one of {sorted(COST_AXES)}, got {cost_axis!r}")
     loss = returns_loss()
-    runs = [run_method("gd", lr, updates, seed=seed), run_method("sgd", lr, updates, seed=seed),
-            run_method("minibatch", lr, updates, batch_size, seed=seed)]
+    runs = [run("gd", lr, updates),  # draws no random batches: the same for every seed
+            run("sgd", lr, updates, seed=seed), run("minibatch", lr, updates, batch_size, seed)]
     limit = loss.stability_limit
     note = diverged_note(runs)
     if lr > limit:
         note = (f"lr {lr:.3g} is above 2/lambda_max = {limit:.3g}: " + note).strip()
     return PathsResult(runs, lr, float(loss(loss.optimum)), limit, cost_axis, note)
+
+
+# the paths panel's runs: a slider move remakes only the runs it changes (batch size: the
+# mini-batch run; seed: SGD and mini-batch), and dragging back finds the runs made before
+reused_run = lru_cache(maxsize=32)(run_method)
 
 
 def reaching_table(result):
@@ -619,7 +631,7 @@ def paths_panel():
                 "seed": slider(0, 0, 20, 1, "random seed"),
                 "cost_axis": dropdown([(label, key) for key, label in COST_AXES.items()],
                                       "updates", "loss against")}
-    return Panel(compare_paths, PathsView(), controls,
+    return Panel(partial(compare_paths, run=reused_run), PathsView(), controls,
                  question="Which method gets closest to the star in 100 updates? And per "
                           "gradient evaluation (loss against ...)? Then drag the learning rate "
                           "past the red mark.")
