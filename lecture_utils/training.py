@@ -583,8 +583,8 @@ class PathsView:
             self.map.add_path(method, METHOD_NAMES[method], colour)
             (self.curves[method],) = curve_ax.plot([], [], color=colour,
                                                    label=METHOD_NAMES[method])
-        map_ax.legend(loc="upper center", fontsize="x-small", ncols=3, handlelength=1.2,
-                      columnspacing=0.8)  # one row along the top, where no path goes
+        map_ax.legend(loc="upper center", fontsize="small", ncols=3, handlelength=1.0,
+                      columnspacing=0.6)  # one row along the top, where no path goes
         map_ax.set_title("paths of (w, b) on the loss contours", fontsize="medium")
         curve_ax.set_yscale("log")
         log_axis(curve_ax.yaxis)
@@ -799,8 +799,10 @@ class ValleyView:
         log_axis(curve_ax.yaxis)
         curve_ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         curve_ax.set(xlabel="updates", ylabel="loss L")
-        curve_ax.legend(loc="lower center", fontsize="x-small", ncols=3, handlelength=1.2,
-                        columnspacing=0.8)  # one row along the bottom, where few curves go
+        narrow = style.current_style() == "projector"  # big type: the row must fit the axes
+        curve_ax.legend(loc="lower center", fontsize="x-small" if narrow else "small", ncols=3,
+                        handlelength=1.0, columnspacing=0.6)  # one row at the bottom, where few
+        # curves go
         curve_ax.set_title("loss\n", fontsize="medium")
         self.curve_ax = curve_ax
         self.lr_ruler = SliderRuler(lr_ax, *VALLEY_LR_RANGE, "learning rate\n(GD, momentum)")
