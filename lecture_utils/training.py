@@ -8,10 +8,11 @@ quadratic bowl over the plane (w, b), so every optimiser's path can be drawn on 
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.colors import to_rgba
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
 from . import maze as mz
@@ -182,10 +183,13 @@ def run_method(method, lr, updates, batch_size=None, seed=0):
                     callback=lambda step, h: path.append(theta_of(model)))
     path = np.array(path)
     full = loss(path)
-    return Run(method, history.batch_size, path, full,
-               np.concatenate([[0], history.gradient_evaluations]),
-               np.concatenate([[0.0], history.seconds]),
-               divergence_update(full, history, deterministic=history.batch_size == data.n))
+    run = Run(method, history.batch_size, path, full,
+              np.concatenate([[0], history.gradient_evaluations]),
+              np.concatenate([[0.0], history.seconds]),
+              divergence_update(full, history, deterministic=history.batch_size == data.n))
+    for array in (run.path, run.loss, run.gradient_evaluations, run.seconds):
+        array.setflags(write=False)  # a run may be shared (reused_run)
+    return run
 
 
 NOISE_ALLOWANCE = 100.0  # a noisy method's loss may bounce this far above its start
@@ -278,7 +282,8 @@ class SliderRuler:
     def __init__(self, ax, low, high, label, log=True):
         self.ax = ax
         ax.set_xscale("log" if log else "linear")
-        ax.set_xlim(low, high)
+        pad = 0.02 * (np.log10(high / low) if log else high - low)  # room for the pointer
+        ax.set_xlim(*((low / 10 ** pad, high * 10 ** pad) if log else (low - pad, high + pad)))
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_locator(NullLocator())
         if log:
@@ -294,19 +299,23 @@ class SliderRuler:
     def add_mark(self, name, colour, text, align="center"):
         """A vertical line with `text` above it (aligned to its left, centre or right)."""
         line = self.ax.axvline(1.0, color=colour, lw=2)
-        label = self.ax.text(1.0, 0.5, text, color=colour, ha=align, va="center",
+        label = self.ax.text(1.0, 0.7, text, color=colour, ha=align, va="center",
                              fontsize="small", transform=self.ax.get_xaxis_transform())
         self.marks[name] = (line, label)
 
     def update(self, value, marks=None):
-        """Put the pointer at `value`; `marks` = {name: value or None (hidden)}."""
-        self.value.set_data([value], [0.5])
+        """Put the pointer at `value`; `marks` = {name: value or None (hidden)}.
+
+        Artists are touched only when their value changes: a changed artist is redrawn."""
+        if list(self.value.get_xdata()) != [value]:
+            self.value.set_data([value], [0.3])
         for name, at in (marks or {}).items():
             line, label = self.marks[name]
             visible = at is not None and np.isfinite(at)
-            line.set_visible(visible)
-            label.set_visible(visible)
-            if visible:
+            if line.get_visible() != visible:
+                line.set_visible(visible)
+                label.set_visible(visible)
+            if visible and label.get_position()[0] != at:
                 line.set_xdata([at, at])
                 label.set_x(at)
 
@@ -385,7 +394,7 @@ def loop_statistics(updates=40, batch_size=16, lr=0.3, seed=0):
     run = run_method("minibatch", lr, updates, batch_size, seed)
     batches = batch_stream(data.n, batch_size, seed)
     batch_fell = 0
-    for k in range(updates):
+    for k in range(len(run.path) - 1):  # fewer than `updates` if train() stopped a divergence
         X, y = data.design(next(batches))
         errors = X @ run.path[k:k + 2].T - y[:, None]  # (B, 2): before, after
         before, after = np.mean(errors ** 2, axis=0)
@@ -419,7 +428,7 @@ class LoopView:
                     ylabel="return G / value")
         data_ax.xaxis.set_major_locator(MaxNLocator(3))
         data_ax.yaxis.set_major_locator(MaxNLocator(4))
-        data_ax.legend(loc="upper right", fontsize="small")  # high values far from G: no data
+        data_ax.legend(loc="upper right", fontsize="x-small")  # high values far from G: no data
         data_ax.set_title("update 0\n", fontsize="medium")
         self.data_ax = data_ax
         self.map = ContourMap.of_returns_loss(map_ax, LOOP_WINDOW)
@@ -523,18 +532,27 @@ class PathsResult(RunsByMethod):
 
 
 
-def compare_paths(lr=0.4, batch_size=64, updates=100, seed=0, cost_axis="updates"):
-    """GD (all N samples), SGD (1) and mini-batch (batch_size) from START, `updates` each."""
+def compare_paths(lr=0.4, batch_size=64, updates=100, seed=0, cost_axis="updates",
+                  run=run_method):
+    """GD (all N samples), SGD (1) and mini-batch (batch_size) from START, `updates` each.
+
+    run: how one run is made (run_method; the panel passes reused_run, which keeps recent runs).
+    """
     if cost_axis not in COST_AXES:
         raise ValueError(f"cost_axis must be one of {sorted(COST_AXES)}, got {cost_axis!r}")
     loss = returns_loss()
-    runs = [run_method("gd", lr, updates, seed=seed), run_method("sgd", lr, updates, seed=seed),
-            run_method("minibatch", lr, updates, batch_size, seed=seed)]
+    runs = [run("gd", lr, updates),  # draws no random batches: the same for every seed
+            run("sgd", lr, updates, seed=seed), run("minibatch", lr, updates, batch_size, seed)]
     limit = loss.stability_limit
     note = diverged_note(runs)
     if lr > limit:
-        note = (f"lr = {lr:.3g} is above 2/lambda_max = {limit:.3g}. " + note).strip()
+        note = (f"lr {lr:.3g} is above 2/lambda_max = {limit:.3g}: " + note).strip()
     return PathsResult(runs, lr, float(loss(loss.optimum)), limit, cost_axis, note)
+
+
+# the paths panel's runs: a slider move remakes only the runs it changes (batch size: the
+# mini-batch run; seed: SGD and mini-batch), and dragging back finds the runs made before
+reused_run = lru_cache(maxsize=32)(run_method)
 
 
 def reaching_table(result):
@@ -555,8 +573,9 @@ class PathsView:
     Bottom: the learning-rate axis with 2/lambda_max marked."""
 
     def __init__(self):
-        self.figure = plots.new_figure(9.5, 4.6)
-        (map_ax, curve_ax), (ruler_ax,) = plots_with_rulers(self.figure, 1)
+        self.figure = plots.new_figure(9.5, 4.0)  # with its controls under 600 px high in
+        # the projector style: the whole panel fits a 1280x720 screen
+        (map_ax, curve_ax), (ruler_ax,) = plots_with_rulers(self.figure, 1, ruler_height=0.65)
         self.map = ContourMap.of_returns_loss(map_ax, PATHS_WINDOW)
         self.curves = {}
         for method in ("gd", "sgd", "minibatch"):
@@ -564,16 +583,18 @@ class PathsView:
             self.map.add_path(method, METHOD_NAMES[method], colour)
             (self.curves[method],) = curve_ax.plot([], [], color=colour,
                                                    label=METHOD_NAMES[method])
-        map_ax.legend(loc="lower left", fontsize="small")
+        map_ax.legend(loc="upper center", fontsize="small", ncols=3, handlelength=1.0,
+                      columnspacing=0.6)  # one row along the top, where no path goes
         map_ax.set_title("paths of (w, b) on the loss contours", fontsize="medium")
         curve_ax.set_yscale("log")
         log_axis(curve_ax.yaxis)
         curve_ax.xaxis.set_major_locator(MaxNLocator(4))
         curve_ax.set_ylim(1e-4, 1e3)
         curve_ax.axhline(TARGET_EXCESS, color=style.TRUE_COLOUR, ls="--", lw=1)
-        curve_ax.set_ylabel("L - L(least squares)")
+        curve_ax.set_ylabel("L - L*")
         curve_ax.set_xlabel(COST_AXES["gradient_evaluations"])  # colours: the map's legend
-        curve_ax.set_title("loss on all data\n(dashed: close enough)", fontsize="medium")
+        curve_ax.set_title("loss above least squares L*", fontsize="medium")  # one line:
+        # this axes redraws whole when its x range changes, and text is what costs
         self.curve_ax = curve_ax
         self.ruler = SliderRuler(ruler_ax, *LR_RANGE, "learning rate")
         self.ruler.add_mark("limit", style.ERROR_COLOUR, "2/\u03bbmax ", align="right")
@@ -593,23 +614,27 @@ class PathsView:
         if result.cost_axis == "seconds":
             right = max(right, 1e-4)
         self.curve_ax.set_xlim(0, right)
-        self.curve_ax.set_xlabel(COST_AXES[result.cost_axis])
+        if self.curve_ax.get_xlabel() != COST_AXES[result.cost_axis]:  # else it redraws
+            self.curve_ax.set_xlabel(COST_AXES[result.cost_axis])
+            self.curve_ax.xaxis.set_major_locator(  # whole updates and gradients
+                MaxNLocator(4, integer=result.cost_axis != "seconds"))
         self.ruler.update(result.lr, {"limit": result.stability_limit})
 
 
 def paths_panel():
     """Learning rate, batch size, updates, seed and x axis of GD vs SGD vs mini-batch."""
     n = monte_carlo_returns().n
-    controls = {"lr": slider(0.4, *LR_RANGE, description="learning rate", log=True, step=0.02),
+    controls = {"lr": slider(0.4, *LR_RANGE, description="learning rate", log=True, step=0.02,
+                             readout_format=".2f"),  # 10^-0.4 = 0.398 on the slider's grid
                 "batch_size": slider(64, 2, n, 1, "mini-batch size B"),
                 "updates": slider(100, 5, 200, 5, "updates"),
                 "seed": slider(0, 0, 20, 1, "random seed"),
                 "cost_axis": dropdown([(label, key) for key, label in COST_AXES.items()],
                                       "updates", "loss against")}
-    return Panel(compare_paths, PathsView(), controls,
-                 question="Which method gets closest to the optimum (the star) in 100 updates? "
-                          "Which one when each pays for the samples it uses (switch the x axis "
-                          "to gradient evaluations)? Drag the learning rate past the red mark.")
+    return Panel(partial(compare_paths, run=reused_run), PathsView(), controls,
+                 question="Which method gets closest to the star in 100 updates? And per "
+                          "gradient evaluation (loss against ...)? Then drag the learning rate "
+                          "past the red mark.")
 
 
 PANELS = {"training_loop": training_loop_panel, "paths": paths_panel}
@@ -749,8 +774,9 @@ class ValleyView:
     Bottom: the learning-rate and momentum axes with the theory's best values marked."""
 
     def __init__(self):
-        self.figure = plots.new_figure(9.5, 5.6)
-        (self.map_ax, curve_ax), (lr_ax, beta_ax) = plots_with_rulers(self.figure, 2)
+        self.figure = plots.new_figure(9.5, 4.2)  # 420 px in the projector style
+        (self.map_ax, curve_ax), (lr_ax, beta_ax) = plots_with_rulers(self.figure, 2,
+                                                                      ruler_height=0.55)
         self.map_ax.set(xlim=VALLEY_WINDOW[0], ylim=VALLEY_WINDOW[1], xlabel="theta_1 (flat)",
                         ylabel="theta_2 (steep)")
         self.map_ax.grid(False)
@@ -773,7 +799,10 @@ class ValleyView:
         log_axis(curve_ax.yaxis)
         curve_ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         curve_ax.set(xlabel="updates", ylabel="loss L")
-        curve_ax.legend(loc="lower left", fontsize="small")
+        narrow = style.current_style() == "projector"  # big type: the row must fit the axes
+        curve_ax.legend(loc="lower center", fontsize="x-small" if narrow else "small", ncols=3,
+                        handlelength=1.0, columnspacing=0.6)  # one row at the bottom, where few
+        # curves go
         curve_ax.set_title("loss\n", fontsize="medium")
         self.curve_ax = curve_ax
         self.lr_ruler = SliderRuler(lr_ax, *VALLEY_LR_RANGE, "learning rate\n(GD, momentum)")
@@ -807,7 +836,9 @@ class ValleyView:
             self.curves[run.method].set_data(np.arange(len(run.loss)), excess_floor(run.loss))
             longest = max(longest, len(run.loss) - 1)
         self.curve_ax.set_xlim(0, longest)
-        self.map_ax.set_title(f"paths, kappa = {result.valley.kappa:.3g}", fontsize="medium")
+        kappa = result.valley.kappa
+        self.map_ax.set_title(f"paths, kappa = {kappa:.0f}" if kappa >= 10 else
+                              f"paths, kappa = {kappa:.2g}", fontsize="medium")
         start_loss = result.runs[0].loss[0]
         t = np.arange(longest + 1)
         (gd_lr, gd_rate), (alpha, beta, rate) = result.best_gd, result.best_momentum
@@ -815,7 +846,8 @@ class ValleyView:
             self.theory[method].set_data(t, excess_floor(start_loss * r ** (2 * t)))
             self.theory[method].set_visible(result.show_theory)
         if result.show_theory:
-            self.curve_ax.set_title(f"dashed: theory at the best settings\nGD rate {gd_rate:.3f}"
+            self.curve_ax.set_title(f"dashed: theory's bound at the best settings\nGD rate "
+                                    f"{gd_rate:.3f}"
                                     f", momentum rate {rate:.3f}", fontsize="medium")
         else:
             self.curve_ax.set_title("loss\n", fontsize="medium")
@@ -827,21 +859,18 @@ class ValleyView:
 
 def valley_panel():
     """Condition number, learning rate, momentum and Adam's settings in the valley."""
-    controls = {"kappa": slider(100.0, 1.0, 1000.0, description="condition number kappa",
+    controls = {"kappa": slider(100.0, 1.0, 1000.0, description="condition number",
                                 log=True),
                 "lr": slider(1.5, *VALLEY_LR_RANGE, description="learning rate", log=True,
                              step=0.01),
                 "momentum": slider(0.5, 0.0, 0.99, 0.01, "momentum beta"),
-                "adam_lr": slider(0.1, 0.001, 1.0, description="Adam learning rate", log=True),
                 "beta1": slider(0.9, 0.0, 0.99, 0.01, "Adam beta1"),
                 "beta2": slider(0.999, 0.5, 0.999, 0.001, "Adam beta2", readout_format=".3f"),
-                "updates": slider(100, 10, 300, 10, "updates"),
                 "show_theory": widgets.Checkbox(value=False, description="show the theory")}
     return Panel(valley_race, ValleyView(), controls,
-                 question="Where does GD zig-zag, where does it crawl, where does it diverge? "
-                          "Then find the learning rate and beta that bring momentum lowest in "
-                          "100 updates (try learning rates beyond GD's limit). Only then tick "
-                          "'show the theory'.")
+                 question="Where does GD zig-zag, crawl, diverge? Find the learning rate and "
+                          "beta that bring momentum lowest in 100 updates (try beyond GD's "
+                          "limit); only then tick 'show the theory'.")
 
 
 PANELS["valley"] = valley_panel
@@ -943,16 +972,21 @@ def _numbers(array):
 # where each node of the graph is drawn (axes fractions): data flows left to right
 GRAPH_LAYOUT = {"x": (0.07, 0.45), "W1": (0.2, 0.72), "b1": (0.38, 0.72), "z": (0.29, 0.45),
                 "h": (0.5, 0.45), "W2": (0.62, 0.72), "b2": (0.8, 0.72), "y_hat": (0.71, 0.45),
-                "L": (0.91, 0.45)}
+                "L": (0.91, 0.45), "y": (0.91, 0.72)}
+GRAPH_SHAPES = {"x": (1, 2), "W1": (2, 2), "b1": (1, 2), "z": (1, 2), "h": (1, 2),
+                "W2": (2, 1), "b2": (1, 1), "y_hat": (1, 1), "L": (1, 1), "y": (1, 1)}
 PARAMETERS = ("W1", "b1", "W2", "b2")  # their gradients are written above them, the rest below
 GRAPH_EDGES = [("x", "z"), ("W1", "z"), ("b1", "z"), ("z", "h"), ("h", "y_hat"),
-               ("W2", "y_hat"), ("b2", "y_hat"), ("y_hat", "L")]
+               ("W2", "y_hat"), ("b2", "y_hat"), ("y_hat", "L"), ("y", "L")]
 
 
 def _outline(text, colour):
-    """Colour the box around `text`, marking the text changed (a box alone is not watched)."""
-    text.get_bbox_patch().set_edgecolor(colour)
-    text.stale = True
+    """Colour the box around `text`, marking the text changed (a box alone is not watched);
+    a box already in that colour is left alone (a changed text is redrawn)."""
+    box = text.get_bbox_patch()
+    if not np.allclose(box.get_edgecolor(), to_rgba(colour)):
+        box.set_edgecolor(colour)
+        text.stale = True
 
 
 class BackpropView:
@@ -967,38 +1001,59 @@ class BackpropView:
         box = {"boxstyle": "round,pad=0.3", "edgecolor": style.TRUE_COLOUR,
                "facecolor": self.figure.get_facecolor()}  # hides the arrows behind the text
         self.values, self.gradients = {}, {}
-        for start, end in GRAPH_EDGES:
-            ax.annotate("", xy=GRAPH_LAYOUT[end], xytext=GRAPH_LAYOUT[start],
-                        arrowprops={"arrowstyle": "->", "color": style.TRUE_COLOUR,
-                                    "shrinkA": 28, "shrinkB": 28})
         for name, (x, y) in GRAPH_LAYOUT.items():
             self.values[name] = ax.text(x, y, name, ha="center", va="center", fontsize="small",
                                         bbox=dict(box))
+        self._draw_edges()
+        for name, (x, y) in GRAPH_LAYOUT.items():
             above = name in PARAMETERS
             self.gradients[name] = ax.text(x, 0.99 if above else y - 0.13, "", ha="center",
                                            va="top", fontsize="small", color=style.ERROR_COLOUR)
+        # what changes (the step) apart from what does not: redrawing text is the cost here
         self.formula = ax.text(0.02, 0.02, "", ha="left", va="bottom", fontsize="small")
+        ax.annotate("a 2-2-1 tanh network on one state: x = its (row, col) scaled, "
+                    "y = its V(s)/10, L = (y_hat - y)^2", (0.02, 0.02), xytext=(0, 2.6),
+                    textcoords="offset fontsize", ha="left", va="bottom", fontsize="small")
+
+    def _draw_edges(self):
+        """Arrows from box edge to box edge, for boxes as wide as their widest numbers (in
+        every style's font size): an arrowhead is never hidden under a box."""
+        renderer = self.figure.canvas.get_renderer()
+        to_axes = self.ax.transAxes.inverted()
+        half = {}
+        for name, text in self.values.items():
+            rows, columns = GRAPH_SHAPES[name]
+            text.set_text("\n".join([name] + ["[" + ", ".join(["-0.00"] * columns) + "]"] * rows))
+            text.update_bbox_position_size(renderer)
+            extent = text.get_bbox_patch().get_window_extent(renderer)
+            half[name] = np.array([extent.width, extent.height]) / 2
+        for start, end in GRAPH_EDGES:
+            a, b = (self.ax.transAxes.transform(GRAPH_LAYOUT[n]) for n in (start, end))
+            d = b - a
+            with np.errstate(divide="ignore"):  # a horizontal or vertical edge
+                exit_a, enter_b = (np.min(half[n] / np.abs(d)) for n in (start, end))
+            self.ax.annotate("", xy=to_axes.transform(b - enter_b * d),
+                             xytext=to_axes.transform(a + exit_a * d), zorder=2,
+                             arrowprops={"arrowstyle": "->", "color": style.TRUE_COLOUR,
+                                         "shrinkA": 2, "shrinkB": 2})
 
     def update(self, walk):
+        shown = walk.steps[:walk.step]
+        current = shown[-1].name if shown else None
         for name, text in self.values.items():
             text.set_text(f"{name}\n{_numbers(walk.forward[name])}")
-            _outline(text, style.TRUE_COLOUR)
-        shown = walk.steps[:walk.step]
+            _outline(text, style.ERROR_COLOUR if name == current else style.TRUE_COLOUR)
         for name, text in self.gradients.items():
             done = next((s for s in shown if s.name == name), None)
             text.set_text("" if done is None else f"dL/d{name}\n{_numbers(done.by_hand)}")
-        target = walk.forward["y"][0, 0]
-        lines = [f"a 2-2-1 tanh network on {walk.state}: x = its (row, col) scaled, "
-                 f"target y = V(s)/10 = {target:.2f}, L = (y_hat - y)^2"]
         if shown:
             last = shown[-1]
-            _outline(self.values[last.name], style.ERROR_COLOUR)
-            lines += [f"step {walk.step}: {last.formula} = "
+            lines = [f"step {walk.step}: {last.formula} = "
                       + _numbers(last.by_hand).replace("\n", " "),
                       f"finite differences: {_numbers(last.numerical).replace(chr(10), ' ')}, "
                       f"relative error {last.error:.1e}"]
         else:
-            lines += ["step 0: the forward pass (black). Drag 'backward step' to send the "
+            lines = ["step 0: the forward pass (black). Drag 'backward step' to send the "
                       "gradient back,", "one node at a time (orange)."]
         self.formula.set_text("\n".join(lines))
 

@@ -21,7 +21,9 @@ def changes_in_place(x, W, grad_out):
     (lambda x, W, g: (g @ W.T, -(x.T @ g), g.sum(axis=0)), "dW has the wrong sign"),
     (lambda x, W, g: (-(g @ W.T), x.T @ g, g.sum(axis=0)), "dx has the wrong sign"),
     (lambda x, W, g: (g @ W.T, x.T @ g / len(x), g.sum(axis=0)), "dW is divided by the batch"),
-    (lambda x, W, g: (g @ W, x.T @ g, g.sum(axis=0)), r"raised ValueError.*dx = grad_out @ W.T"),
+    (lambda x, W, g: (g @ W, x.T @ g, g.sum(axis=0)),
+     r"raised ValueError.*dx must come out \(4, 3\) like x"),
+    (lambda x, W, g: (W @ g.T, x.T @ g, g.sum(axis=0)), "dx is transposed"),
     (lambda x, W, g: (g @ W.T, x.T @ g), r"should return a tuple \(dx, dW, db\), got a tuple of 2"),
     (lambda x, W, g: [g @ W.T, x.T @ g, g.sum(axis=0)], r"should return a tuple .*got a list"),
     (lambda x, W, g: (g @ W.T, (x.T @ g).tolist(), g.sum(axis=0)),
@@ -53,6 +55,11 @@ def momentum_in_place(theta, velocity, gradient, lr, beta):
      "that is an average"),
     (lambda t, v, g, lr, b: t - lr * g, r"should return a tuple \(theta, velocity\)"),
     (momentum_in_place, "changed its argument `theta` in place"),
+    (lambda t, v, g, lr, b: (t + lr * (b * v - g), b * v - g),  # the v <- beta v - g convention
+     "enters the velocity with a minus sign"),
+    (lambda t, v, g, lr, b: (t - lr * (v + b * g), v + b * g), "beta multiplies the gradient"),
+    (lambda t, v, g, lr, b: (b * v + g, t - lr * (b * v + g)), "the two results are swapped"),
+    (lambda t, v, g, lr, b: (t - lr * (g + b * (b * v + g)), b * v + g), "Nesterov"),
 ])
 def test_momentum_checker_names_the_mistake(student, message):
     verdict = check_momentum_step(student)
@@ -66,7 +73,9 @@ def in_order(n, size, rng):
 
 @pytest.mark.parametrize("student, message", [
     (lambda n, size, rng: [rng.integers(0, n, size) for _ in range(0, n, size)],
-     "drawn .* times in one epoch: you drew with replacement"),
+     "drawn .* times in one epoch: the batches were drawn with replacement"),
+    (lambda n, size, rng: [rng.choice(n, size, replace=False) for _ in range(0, n, size)],
+     "or each batch on its own, so they overlap"),
     (in_order, "in order 0, 1, 2"),
     (lambda n, size, rng: [p[s:s + size] for p in [rng.permutation(n)]
                            for s in range(0, n - size + 1, size)],
@@ -81,6 +90,8 @@ def in_order(n, size, rng):
     (lambda n, size, rng: [rng.permutation(n) / 1.0], "integer indices"),
     (lambda n, size, rng: 7, "return a list of index arrays, one per batch, got a single number"),
     (lambda n, size, rng: None, "got None"),
+    (lambda n, size, rng: (p[s:s + size] for p in [rng.permutation(n)] for s in range(0, n, size)),
+     r"got a generator: wrap it in list\(...\)"),
 ])
 def test_minibatch_checker_names_the_mistake(student, message):
     verdict = check_minibatches(student)

@@ -29,8 +29,9 @@ def check_linear_backward(linear_backward_fn):
                 "dW": numerical_gradient(lambda v: loss(x, v, b), W.copy()),
                 "db": numerical_gradient(lambda v: loss(x, W, v), b.copy())}
     got = call(linear_backward_fn, x, W, R,
-               hint="The shapes are x (4, 3), W (3, 2), grad_out (4, 2): dx = grad_out @ W.T is "
-                    "(4, 3), dW = x.T @ grad_out is (3, 2)")
+               hint="The shapes here are x (4, 3), W (3, 2), grad_out (4, 2); dx must come "
+                    "out (4, 3) like x and dW (3, 2) like W: which product of the arrays you "
+                    "have gives each shape?")
     got = dict(zip(expected, _parts(got, list(expected), linear_backward_fn), strict=True))
     n = len(x)
     transposed = {"dx": (W @ R.T, "dx is transposed: it must have x's shape (N, in) = (4, 3)"),
@@ -67,7 +68,18 @@ def check_momentum_step(momentum_step_fn):
     got = call(momentum_step_fn, theta, velocity, gradient, lr, beta)
     new_theta, new_velocity = _parts(got, ["theta", "velocity"], momentum_step_fn)
     want_theta, want_velocity = tr.momentum_step(theta, velocity, gradient, lr, beta)
+    if (np.shape(new_theta) == np.shape(want_velocity) and np.allclose(new_theta, want_velocity)
+            and np.shape(new_velocity) == np.shape(want_theta)
+            and np.allclose(new_velocity, want_theta)):
+        raise Failed("the two results are swapped: return (theta, velocity) in that order")
     diagnose(new_velocity, want_velocity, "the new velocity", mistakes=[
+        (beta * velocity - gradient, "the gradient enters the velocity with a minus sign; in "
+                                     "optim.SGD's convention the velocity adds up gradients "
+                                     "and the update subtracts it"),
+        (-(beta * velocity + gradient), "the new velocity has the wrong sign: in optim.SGD's "
+                                        "convention it points uphill, like the gradient"),
+        (velocity + beta * gradient, "beta multiplies the gradient; it should damp the old "
+                                     "velocity"),
         (velocity, "the velocity did not change: v <- beta v + g"),
         (gradient, "the new velocity is just the gradient: it should remember the old one, "
                    "v <- beta v + g"),
@@ -86,6 +98,9 @@ def check_momentum_step(momentum_step_fn):
                                 "theta with the new v"),
         (theta + lr * want_velocity, "sign error: the update walks downhill, against v"),
         (theta - want_velocity, "the learning rate is missing from the update"),
+        (theta - lr * (gradient + beta * want_velocity), "that is Nesterov's look-ahead "
+                                                         "momentum; optim.SGD's plain momentum "
+                                                         "steps along the new velocity alone"),
     ])
     return "v <- beta v + g, then theta <- theta - lr v (optim.SGD's momentum)"
 
@@ -104,7 +119,9 @@ def _epoch(minibatches_fn, rng, n, size):
     except (Exception, SystemExit) as error:
         raise Failed(describe_crash(minibatches_fn, error)) from None
     if not isinstance(got, (list, tuple)):
-        raise Failed(f"return a list of index arrays, one per batch, got {describe(got)}")
+        also = (": wrap it in list(...) or build the list directly"
+                if describe(got).startswith("a generator") else "")
+        raise Failed(f"return a list of index arrays, one per batch, got {describe(got)}{also}")
     batches = []
     for batch in got:
         if not (isinstance(batch, np.ndarray) and batch.ndim == 1
@@ -126,8 +143,8 @@ def check_minibatches(minibatches_fn):
     counts = np.bincount(every, minlength=n)
     if (counts > 1).any():
         raise Failed(f"sample {int(np.argmax(counts))} is drawn {int(counts.max())} times in one "
-                     "epoch: you drew with replacement; cut one random permutation of all the "
-                     "indices into batches instead")
+                     "epoch: the batches were drawn with replacement, or each batch on its own, "
+                     "so they overlap; within an epoch no sample may come back")
     if (counts == 0).any():
         hint = (" (the last, smaller batch was dropped: keep it)" if every.size == n - n % size
                 else "")
