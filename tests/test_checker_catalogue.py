@@ -163,12 +163,15 @@ def test_no_wrong_answer_in_the_catalogue_is_called_correct(checker, what, stude
 
 
 def test_the_catalogue_covers_every_checker_and_every_argument():
-    assert len(CHECKERS) == 9
+    assert len(CHECKERS) == 12
     # array or list arguments: z, z, (X, W, b), sizes, x, (theta, X, y), notebook 03's
-    # (x, W, grad_out) and (theta, velocity, gradient); minibatches takes numbers and a generator
-    changed = 16
-    overwritten = 3  # arguments shaped like the result: z, z, theta
-    assert len(CATALOGUE) == 9 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 136
+    # (x, W, grad_out) and (theta, velocity, gradient); minibatches takes numbers and a generator;
+    # notebook 06's (V, states, rewards, next_states, terminal), (theta, x, x_next), rewards
+    changed = 16 + 9
+    # arguments shaped like the result: z, z, theta; notebook 06's states, rewards,
+    # next_states, terminal; theta, x, x_next; rewards
+    overwritten = 3 + 8
+    assert len(CATALOGUE) == 12 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 192
 
 
 @pytest.mark.parametrize("checker", CHECKERS, ids=checker_id)
