@@ -479,8 +479,9 @@ class GradientsView:
         bar_ax.axhline(0, color=INK, linewidth=0.8)
         bar_ax.set_ylim(-25, 0)
         bar_ax.legend(loc="lower right", fontsize="small")
-        bar_ax.set_title("values at s1..s4 after the last update", fontsize="medium")
+        bar_ax.set_title("values at s1..s4", fontsize="medium")
         self.ax, self.bar_ax = ax, bar_ax
+        self.figure.get_layout_engine().set(wspace=0.06)  # room between "600" and "-25"
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -670,7 +671,7 @@ class TriadView:
 
     def __init__(self):
         self.figure = plots.new_figure(9.5, 3.6)
-        star_ax, ax = self.figure.subplots(1, 2, width_ratios=[1, 1.4])
+        star_ax, ax = self.figure.subplots(1, 2, width_ratios=[1.2, 1.2])
         self._draw_star(star_ax)
         (self.reference,) = ax.plot([], [], color=TRUE_COLOUR, linewidth=1, linestyle="--",
                                     label="all three on")
@@ -831,7 +832,7 @@ class TargetNetworkView:
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         ax.set(xlabel="update", ylabel=r"RMSE against $V^\pi$")
         ax.legend(loc="upper right", fontsize="small", ncols=2)
-        self.title = ax.set_title(" ", fontsize="medium")
+        self.title = ax.set_title(" \n ", fontsize="medium")
         self.ax = ax
         plots.freeze_layout(self.figure)
 
@@ -847,9 +848,9 @@ class TargetNetworkView:
                 label += " (diverged)"
             if text.get_text() != label:
                 text.set_text(label)
-        self.title.set_text("MLP, TD(0) targets from a copy refreshed every C updates, "
-                            + ("replay: mini-batches of 16" if result.replay
-                               else "online: one transition at a time"))
+        self.title.set_text("MLP, TD(0) targets from a copy refreshed every C updates\n"
+                            + ("replay: mini-batches of 16 stored transitions" if result.replay
+                               else "no replay: one transition at a time, in order"))
 
 
 def target_network_panel():
