@@ -139,6 +139,20 @@ def named_indices():
     return np.array([maze.index(cell) for cell in maze.named_states.values()])
 
 
+def monte_carlo_fit_gap(episodes):
+    """max over states of |V_MC - V_LS|: the least-squares linear fit of the Monte Carlo
+    returns against that of the true values V^pi on the same visited states.
+
+    Returns are unbiased samples of V^pi, so the gap shrinks as episodes grow; both fits weight
+    each state as often as it was visited (notebook 01's fit weights every state once).
+    """
+    experience, X = collect_experience(episodes), scaled_features(*LINEAR_FEATURES)
+    x = X[experience.states]
+    theta_mc = np.linalg.lstsq(x, experience.returns, rcond=None)[0]
+    theta_ls = np.linalg.lstsq(x, true_values()[experience.states], rcond=None)[0]
+    return float(np.abs(X @ (theta_mc - theta_ls)).max())
+
+
 # --- 1. Three kinds of target, the same models, the same transitions ----------------------------
 
 MODELS = ("linear", "mlp")
