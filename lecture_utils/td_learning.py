@@ -35,6 +35,7 @@ LINEAR_FEATURES = ("polynomial", 3)  # notebook 01's features for the linear mod
 TARGETS = ("true", "monte_carlo", "td")
 TARGET_NAMES = {"true": r"$V^\pi$ (supervised)", "monte_carlo": "Monte Carlo return",
                 "td": "TD(0) target"}
+NOTE_NAMES = {"true": "supervised", "monte_carlo": "Monte Carlo", "td": "TD(0)"}
 TARGET_COLOURS = {"true": "C2", "monte_carlo": DATA_COLOUR, "td": FIT_COLOUR}
 PANELS = {}
 
@@ -198,15 +199,21 @@ def targets_of(kind, net, inputs, experience, batch, gamma):
 
 
 @dataclass
-class TargetRun:
+class LearningRun:
     """One model trained on one kind of target: errors against V^pi as training went on."""
 
     target: str
-    transitions: np.ndarray  # transitions used so far, where each error was measured
+    period: int  # the target network's refresh period C (1: no target network)
+    updates: np.ndarray  # updates done where each error was measured
     rmse: np.ndarray  # RMSE against V^pi over all states
     named_rmse: np.ndarray  # RMSE against V^pi on s1..s4
     estimate: np.ndarray  # final V_hat of every state (N,), NaN if diverged
     note: str = ""
+
+    @property
+    def transitions(self):
+        """Transitions used so far (mini-batches of BATCH_SIZE), where each error was measured."""
+        return self.updates * BATCH_SIZE
 
 
 @dataclass
@@ -225,42 +232,56 @@ class TargetComparison:
         return next(r for r in self.runs if r.target == target)
 
 
-def train_on_targets(kind, model="linear", lr=0.5, gamma=GAMMA, episodes=50, epochs=None,
-                     updates=3000, seed=0):
-    """Train a fresh `model` for `updates` mini-batch SGD steps on targets of `kind`; a TargetRun.
+def copy_weights(source, destination):
+    """Copy every parameter of network `source` into `destination` (same architecture)."""
+    for p, q in zip(source.parameters(), destination.parameters(), strict=True):
+        q.data[...] = p.data
 
-    Batches of BATCH_SIZE transitions are drawn at random (with the generator `seed`) from
-    the experience of `episodes` episodes: the same batches for every kind of target.
+
+def learn_values(kind="td", model="linear", lr=0.1, gamma=GAMMA, episodes=20, updates=3000,
+                 seed=0, period=1, replay=True, measure="log", label=None):
+    """Train a fresh `model` by `updates` SGD steps on targets of `kind`; a LearningRun.
+
+    replay=True: each update is a mini-batch of BATCH_SIZE transitions drawn at random (with
+    the generator `seed`) from all those of `episodes` episodes, the same batches for every
+    kind of target; False: one transition per update, in the order they happened.
+    period C: TD targets come from a copy of the network refreshed every C updates (a target
+    network); 1 means the current network. Errors are measured at CURVE_POINTS updates,
+    log-spaced (`measure="log"`) or evenly spaced ("linear"). `label` names the run in the
+    note if it diverges (default: the kind of target).
     """
     experience = collect_experience(episodes, gamma)
-    inputs, values = model_inputs(model), true_values(gamma)
-    net, loss = make_model(model, seed), nn.MSELoss()
-    optimizer = SGD(net.parameters(), lr)
-    rng = np.random.default_rng(seed)
-    measure = set(np.unique(np.geomspace(1, max(updates, 1), CURVE_POINTS).astype(int)))
-    used, errors, named, named_idx = [], [], [], named_indices()
-    note = ""
+    inputs, values, named_idx = model_inputs(model), true_values(gamma), named_indices()
+    net, frozen, loss = make_model(model, seed), make_model(model, seed), nn.MSELoss()
+    optimizer, rng = SGD(net.parameters(), lr), np.random.default_rng(seed)
+    spaced = np.geomspace(1, max(updates, 1), CURVE_POINTS) if measure == "log" else \
+        np.linspace(0, updates, CURVE_POINTS)
+    when = set(spaced.astype(int))
+    done, errors, named = [], [], []
     for step in range(updates + 1):
-        if step in measure:  # log-spaced: the curves are drawn on a log axis
+        if step in when:
             estimate = VALUE_SCALE * net(inputs)[:, 0]
             if not np.all(np.abs(estimate) < DIVERGED_AT):
-                note = (f"{TARGET_NAMES[kind]}: diverged after {step} updates "
-                        "(estimates beyond 1000); try a smaller learning rate")
-                estimate = np.full(len(values), np.nan)
-                break
-            used.append(step * BATCH_SIZE)
+                return LearningRun(kind, period, np.array(done), np.array(errors),
+                                   np.array(named), np.full(len(values), np.nan),
+                                   f"{label or NOTE_NAMES[kind]}: diverged after {step} "
+                                   "updates (estimates beyond 1000); try a smaller learning rate")
+            done.append(step)
             errors.append(rmse(estimate, values))
             named.append(rmse(estimate, values, named_idx))
         if step == updates:
             break
-        batch = rng.integers(0, experience.n, BATCH_SIZE)
-        y = targets_of(kind, net, inputs, experience, batch, gamma)
-        prediction = net(inputs[experience.states[batch]])  # after the target: fresh cache
+        if step % period == 0:
+            copy_weights(net, frozen)  # the target network catches up (every update if C = 1)
+        batch = (rng.integers(0, experience.n, BATCH_SIZE) if replay
+                 else np.array([step % experience.n]))
+        y = targets_of(kind, frozen, inputs, experience, batch, gamma)
+        prediction = net(inputs[experience.states[batch]])
         loss(prediction, y)
         optimizer.zero_grad()
         net.backward(loss.backward())
         optimizer.step()
-    return TargetRun(kind, np.array(used), np.array(errors), np.array(named), estimate, note)
+    return LearningRun(kind, period, np.array(done), np.array(errors), np.array(named), estimate)
 
 
 class TargetsView:
@@ -324,8 +345,7 @@ def compare_targets(model="linear", lr=0.1, gamma=GAMMA, episodes=20, updates=60
     result = TargetComparison(model, gamma, true_values(gamma), collect_experience(episodes, gamma),
                               int(updates))
     for kind in TARGETS:
-        result.runs.append(train_on_targets(kind, model, lr, gamma, episodes, updates=updates,
-                                            seed=seed))
+        result.runs.append(learn_values(kind, model, lr, gamma, episodes, updates, seed))
         if progress is not None:
             progress(result)
     result.note = "; ".join(run.note for run in result.runs if run.note)
@@ -754,58 +774,6 @@ TARGET_PERIODS = (1, 10, 100, 1000)  # C: the target network is refreshed every 
 PERIOD_COLOURS = {1: FIT_COLOUR, 10: DATA_COLOUR, 100: "C2", 1000: "C4"}
 
 
-def copy_weights(source, destination):
-    """Copy every parameter of network `source` into `destination` (same architecture)."""
-    for p, q in zip(source.parameters(), destination.parameters(), strict=True):
-        q.data[...] = p.data
-
-
-@dataclass
-class PeriodRun:
-    """The MLP trained by TD(0) with a target network refreshed every `period` updates."""
-
-    period: int
-    updates: np.ndarray  # updates done where each error was measured
-    rmse: np.ndarray  # RMSE against V^pi over all states
-    note: str = ""
-
-
-def td_with_target_network(period=1, replay=True, lr=0.1, updates=3000, episodes=20, seed=0):
-    """Semi-gradient TD(0) for the MLP, targets r + gamma V_hat(s'; theta^-) from a copy theta^-.
-
-    theta^- <- theta every `period` updates (period 1: the network's own current values, no
-    target network). replay=True: each update is a mini-batch of BATCH_SIZE transitions drawn
-    at random from all stored ones (experience replay); False: one transition per update, in
-    the order they happened (online TD, the episodes replayed in turn).
-    """
-    experience, values = collect_experience(episodes), true_values()
-    inputs = model_inputs("mlp")
-    net, frozen, loss = make_model("mlp", seed), make_model("mlp", seed), nn.MSELoss()
-    optimizer, rng = SGD(net.parameters(), lr), np.random.default_rng(seed)
-    measure = set(np.linspace(0, updates, CURVE_POINTS).astype(int))
-    done, errors = [], []
-    for step in range(updates + 1):
-        if step in measure:
-            estimate = VALUE_SCALE * net(inputs)[:, 0]
-            if not np.all(np.abs(estimate) < DIVERGED_AT):
-                return PeriodRun(period, np.array(done), np.array(errors),
-                                 f"C = {period}: diverged after {step} updates")
-            done.append(step)
-            errors.append(rmse(estimate, values))
-        if step == updates:
-            break
-        if step % period == 0:
-            copy_weights(net, frozen)  # the target network catches up
-        batch = (rng.integers(0, experience.n, BATCH_SIZE) if replay
-                 else np.array([step % experience.n]))
-        y = targets_of("td", frozen, inputs, experience, batch, GAMMA)
-        loss(net(inputs[experience.states[batch]]), y)
-        optimizer.zero_grad()
-        net.backward(loss.backward())
-        optimizer.step()
-    return PeriodRun(period, np.array(done), np.array(errors))
-
-
 @dataclass
 class TargetNetworkComparison:
     """TD(0) for the MLP with a target network refreshed every C updates, for each C."""
@@ -820,10 +788,12 @@ class TargetNetworkComparison:
 
 
 def compare_target_networks(replay=True, lr=0.1, seed=0, updates=3000, progress=None):
-    """td_with_target_network for every C in TARGET_PERIODS; progress(partial) after each."""
+    """The MLP trained by TD(0) with a target network refreshed every C updates, for each C
+    in TARGET_PERIODS, with or without replay (learn_values); progress(partial) after each."""
     result = TargetNetworkComparison(bool(replay), int(updates))
     for period in TARGET_PERIODS:
-        result.runs.append(td_with_target_network(period, replay, lr, updates, seed=seed))
+        result.runs.append(learn_values("td", "mlp", lr, GAMMA, 20, updates, seed, period, replay,
+                                        measure="linear", label=f"C = {period}"))
         if progress is not None:
             progress(result)
     result.note = "; ".join(run.note for run in result.runs if run.note)

@@ -193,7 +193,7 @@ def test_at_a_large_learning_rate_only_the_run_without_target_network_learns(see
     result = td.compare_target_networks(lr=0.5, seed=seed)
     assert result.run(1).rmse[-1] < 1.2 and not result.run(1).note
     assert all("diverged" in result.run(c).note for c in (10, 100, 1000))
-    online = td.td_with_target_network(1, replay=False, lr=0.5, seed=seed)
+    online = td.learn_values("td", "mlp", 0.5, replay=False, seed=seed)
     assert online.rmse[-1] > 3
 
 
