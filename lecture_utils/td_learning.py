@@ -33,7 +33,8 @@ from .widgets import Panel, dropdown, slider
 VALUE_SCALE = 10.0  # models learn V / 10: targets of order 1
 LINEAR_FEATURES = ("polynomial", 3)  # notebook 01's features for the linear model
 TARGETS = ("true", "monte_carlo", "td")
-TARGET_NAMES = {"true": r"$V^\pi$ (supervised)", "monte_carlo": "Monte Carlo return",
+V_PI = "V\u03c0"  # plain text, no mathtext: figures that redraw often draw it fastest
+TARGET_NAMES = {"true": f"{V_PI} (supervised)", "monte_carlo": "Monte Carlo return",
                 "td": "TD(0) target"}
 NOTE_NAMES = {"true": "supervised", "monte_carlo": "Monte Carlo", "td": "TD(0)"}
 TARGET_COLOURS = {"true": "C2", "monte_carlo": DATA_COLOUR, "td": FIT_COLOUR}
@@ -180,6 +181,14 @@ def make_model(model, seed=0):
     return nn.Sequential(nn.Linear(2, 32, rng=seed), nn.Tanh(), nn.Linear(32, 1, rng=seed + 1))
 
 
+def divergence_note(runs):
+    """One message for the runs that diverged, e.g. "Monte Carlo diverged after 7 updates;
+    ...: try a smaller learning rate"; "" if none did."""
+    notes = [run.note for run in runs if run.note]
+    return (f"{'; '.join(notes)} (estimates beyond {DIVERGED_AT:.0f}): try a smaller learning "
+            "rate" if notes else "")
+
+
 def targets_of(kind, net, inputs, experience, batch, gamma):
     """The regression targets y (B, 1) for transitions `batch` (indices), in units of VALUE_SCALE.
 
@@ -264,8 +273,7 @@ def learn_values(kind="td", model="linear", lr=0.1, gamma=GAMMA, episodes=20, up
             if not np.all(np.abs(estimate) < DIVERGED_AT):
                 return LearningRun(kind, period, np.array(done), np.array(errors),
                                    np.array(named), np.full(len(values), np.nan),
-                                   f"{label or NOTE_NAMES[kind]}: diverged after {step} "
-                                   "updates (estimates beyond 1000); try a smaller learning rate")
+                                   f"{label or NOTE_NAMES[kind]} diverged after {step} updates")
             done.append(step)
             errors.append(rmse(estimate, values))
             named.append(rmse(estimate, values, named_idx))
@@ -300,12 +308,12 @@ class TargetsView:
         curve_ax.set_xscale("log")
         curve_ax.set_xlim(BATCH_SIZE, 1e5)
         curve_ax.xaxis.set_minor_locator(NullLocator())
-        curve_ax.set(xlabel="transitions used (updates x 16)", ylabel=r"RMSE against $V^\pi$")
+        curve_ax.set(xlabel="transitions used (updates x 16)", ylabel=f"RMSE against {V_PI}")
         curve_ax.set_title("error on all states", fontsize="medium")
         curve_ax.legend(loc="upper right", fontsize="small")
         x = np.arange(4)
         names = list(maze_setting().maze.named_states)
-        self.truth = bar_ax.bar(x - 0.3, np.zeros(4), 0.2, color=TRUE_COLOUR, label=r"$V^\pi$")
+        self.truth = bar_ax.bar(x - 0.3, np.zeros(4), 0.2, color=TRUE_COLOUR, label=V_PI)
         self.bars = {k: bar_ax.bar(x + 0.2 * (i - 0.5), np.zeros(4), 0.2,
                                    color=TARGET_COLOURS[k], hatch="//" if k == "true" else None)
                      for i, k in enumerate(TARGETS)}
@@ -348,7 +356,7 @@ def compare_targets(model="linear", lr=0.1, gamma=GAMMA, episodes=20, updates=60
         result.runs.append(learn_values(kind, model, lr, gamma, episodes, updates, seed))
         if progress is not None:
             progress(result)
-    result.note = "; ".join(run.note for run in result.runs if run.note)
+    result.note = divergence_note(result.runs)
     return result
 
 
@@ -368,6 +376,10 @@ PANELS["targets"] = targets_panel
 
 
 # --- 2-3. Linear TD: semi-gradient vs residual gradient, and the TD fixed point ------------------
+
+RULE_NAMES = {"semi": "semi-gradient TD", "residual": "residual gradient"}
+RULE_COLOURS = {"semi": FIT_COLOUR, "residual": ERROR_COLOUR}
+
 
 @dataclass(frozen=True)
 class LinearTD:
@@ -445,14 +457,11 @@ def run_linear(system, rule, lr, updates, theta0=None):
     for step in range(int(updates)):
         theta = theta + lr * system.mean_update(theta, rule)
         if not np.abs(theta).max() < 1e6:
-            return np.array(thetas), f"{rule}-gradient TD diverged at update {step + 1}: try " \
-                                     "a smaller learning rate"
+            return np.array(thetas), f"{RULE_NAMES[rule]} diverged at update {step + 1}"
         thetas.append(theta)
     return np.array(thetas), ""
 
 
-RULE_NAMES = {"semi": "semi-gradient TD", "residual": "residual gradient"}
-RULE_COLOURS = {"semi": FIT_COLOUR, "residual": ERROR_COLOUR}
 
 
 @dataclass
@@ -480,7 +489,8 @@ def compare_gradients(lr=5.0, updates=600, episodes=20):
     fixed = {"semi": rmse(X @ system.theta_td, values),
              "residual": rmse(X @ system.theta_residual, values)}
     return GradientComparison(int(updates), values, estimates, errors, fixed,
-                              rmse(best_linear_fit(*LINEAR_FEATURES), values), "; ".join(notes))
+                              rmse(best_linear_fit(*LINEAR_FEATURES), values),
+                              f"{'; '.join(notes)}: try a smaller learning rate" if notes else "")
 
 
 class GradientsView:
@@ -502,11 +512,11 @@ class GradientsView:
         ax.set_ylim(0.5, 20)
         ax.set_yticks([0.5, 1, 2, 5, 10, 20], ["0.5", "1", "2", "5", "10", "20"])
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
-        ax.set(xlabel="update", ylabel=r"RMSE against $V^\pi$")
+        ax.set(xlabel="update", ylabel=f"RMSE against {V_PI}")
         ax.legend(loc="upper right", fontsize="small")
         ax.set_title("error on all states", fontsize="medium")
         x, names = np.arange(4), list(maze_setting().maze.named_states)
-        self.truth = bar_ax.bar(x - 0.25, np.zeros(4), 0.25, color=TRUE_COLOUR, label=r"$V^\pi$")
+        self.truth = bar_ax.bar(x - 0.25, np.zeros(4), 0.25, color=TRUE_COLOUR, label=V_PI)
         self.bars = {rule: bar_ax.bar(x + 0.25 * i, np.zeros(4), 0.25, color=RULE_COLOURS[rule],
                                       label=RULE_NAMES[rule]) for i, rule in enumerate(RULE_NAMES)}
         bar_ax.set_xticks(x, names)
@@ -565,7 +575,8 @@ def td_fixed_point(lr=5.0, updates=600, episodes=20):
     system, X, values = linear_td(episodes), scaled_features(*LINEAR_FEATURES), true_values()
     thetas, note = run_linear(system, "semi", lr, updates)
     return FixedPointRun(thetas, system.theta_td, rmse(X @ system.theta_td, values),
-                         rmse(best_linear_fit(*LINEAR_FEATURES), values), note)
+                         rmse(best_linear_fit(*LINEAR_FEATURES), values),
+                         f"{note}: try a smaller learning rate" if note else "")
 
 
 class FixedPointView:
@@ -579,23 +590,25 @@ class FixedPointView:
                       for k in range(dimension)]
         self.targets = ax.scatter(np.zeros(dimension), np.zeros(dimension), marker="o", s=30,
                                   c=[f"C{k % 10}" for k in range(dimension)], edgecolors=INK,
-                                  zorder=3, label=r"$\theta_{TD} = A^{-1} b$", clip_on=False)
-        ax.set(xlabel="update", ylabel=r"$\theta_k$")
+                                  zorder=3, label="\u03b8_TD = A\u207b\u00b9b", clip_on=False)
+        ax.set(xlabel="update", ylabel="\u03b8_k")
         ax.set_ylim(-40, 40)
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         ax.legend(loc="upper left", fontsize="small")
-        ax.set_title(r"the components of $\theta$", fontsize="medium")
+        ax.set_title("the components of \u03b8", fontsize="medium")
         (self.distance,) = dist_ax.plot([], [], color=FIT_COLOUR)
-        dist_ax.axhline(1e-3, color=TRUE_COLOUR, linestyle="--", label="$10^{-3}$")
+        dist_ax.axhline(1e-3, color=TRUE_COLOUR, linestyle="--", label="10\u207b\u00b3")
         dist_ax.set_yscale("log")
         dist_ax.yaxis.set_minor_locator(NullLocator())
         dist_ax.set_ylim(1e-6, 1e2)
-        dist_ax.set_yticks([1e-6, 1e-4, 1e-2, 1e0, 1e2])
+        dist_ax.set_yticks([1e-6, 1e-4, 1e-2, 1e0, 1e2],
+                           ["10\u207b\u2076", "10\u207b\u2074", "10\u207b\u00b2", "1", "100"])
         dist_ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
-        dist_ax.set(xlabel="update", ylabel=r"max$_k$ |$\theta_k - \theta_{TD,k}$|")
+        dist_ax.set(xlabel="update", ylabel="max over k of |\u03b8_k \u2212 \u03b8_TD,k|")
         dist_ax.legend(loc="upper right", fontsize="small")
         self.title = dist_ax.set_title(" \n ", fontsize="medium")
         self.ax, self.dist_ax = ax, dist_ax
+        self.figure.get_layout_engine().set(wspace=0.08)  # the dots at the edge need room
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -608,7 +621,7 @@ class FixedPointView:
         self.distance.set_data(steps, np.clip(result.distance, 1e-6, 1e2))
         self.ax.set_xlim(0, last)
         self.dist_ax.set_xlim(0, last)
-        self.title.set_text(f"RMSE against $V^\\pi$: $\\theta_{{TD}}$ {result.td_rmse:.2f},\n"
+        self.title.set_text(f"RMSE against {V_PI}: \u03b8_TD {result.td_rmse:.2f},\n"
                             f"least squares (notebook 01) {result.least_squares_rmse:.2f}")
 
 
@@ -629,6 +642,7 @@ PANELS["fixed_point"] = fixed_point_panel
 
 BAIRD_GAMMA = 0.99
 BAIRD_START = np.array([1.0, 1, 1, 1, 1, 1, 10, 1])  # Sutton and Barto's initial weights
+SUBSCRIPTS = str.maketrans("0123456789", "".join(chr(0x2080 + d) for d in range(10)))  # w₁
 NORM_LIMIT = 1e6  # a weight norm beyond this = diverged (the run stops: no overflow, no NaN)
 
 
@@ -716,9 +730,9 @@ class TriadView:
         ax.set_yscale("log")
         ax.yaxis.set_minor_locator(NullLocator())
         ax.set_ylim(1e-2, 1e7)
-        ax.set_yticks([1e-2, 1e0, 1e2, 1e4, 1e6])
+        ax.set_yticks([1e-2, 1e0, 1e2, 1e4, 1e6], ["0.01", "1", "100", "10\u2074", "10\u2076"])
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
-        ax.set(xlabel="sweep", ylabel=r"weight norm $\|\theta\|$")
+        ax.set(xlabel="sweep", ylabel="weight norm \u2016\u03b8\u2016")
         ax.legend(loc="lower left", fontsize="small")
         ax.set_title("the weights", fontsize="medium")
         self.ax = ax
@@ -731,15 +745,17 @@ class TriadView:
         for k, x in enumerate(xs):
             ax.annotate("", xy=(2.5, 0.35), xytext=(x, 1.6),
                         arrowprops={"arrowstyle": "->", "color": TRUE_COLOUR, "lw": 1})
-            ax.text(x, 1.95, f"$2w_{k + 1}$\n$+w_8$", ha="center", va="center",
-                    fontsize="x-small", bbox={"boxstyle": "circle", "fc": "none", "ec": INK})
-        ax.text(2.5, 0.0, "$w_7$\n$+2w_8$", ha="center", va="center", fontsize="x-small",
+            ax.text(x, 1.95, f"s{str(k + 1).translate(SUBSCRIPTS)}", ha="center", va="center",
+                    fontsize="small", bbox={"boxstyle": "circle", "fc": "none", "ec": INK})
+        ax.text(2.5, 0.0, "s\u2087", ha="center", va="center", fontsize="small",
                 bbox={"boxstyle": "circle", "fc": "none", "ec": INK})
-        ax.text(2.5, -0.75, "target policy: always to $s_7$ (arrows); behaviour policy:\n"
-                "a random upper state w.p. 6/7, $s_7$ w.p. 1/7; every reward 0",
+        ax.text(2.5, -0.8, "V(s\u1d62) = 2w\u1d62 + w\u2088 (i = 1..6), "
+                "V(s\u2087) = w\u2087 + 2w\u2088\n"
+                "target policy: always to s\u2087 (arrows)\nbehaviour: a random upper state "
+                "w.p. 6/7, s\u2087 w.p. 1/7\nevery reward 0",
                 ha="center", va="center", fontsize="x-small")
         ax.set_xlim(-0.7, 5.7)
-        ax.set_ylim(-1.1, 2.5)
+        ax.set_ylim(-1.5, 2.4)
         ax.set_axis_off()
         ax.set_title("Baird's counterexample", fontsize="medium")
 
@@ -796,7 +812,7 @@ def compare_target_networks(replay=True, lr=0.1, seed=0, updates=3000, progress=
                                         measure="linear", label=f"C = {period}"))
         if progress is not None:
             progress(result)
-    result.note = "; ".join(run.note for run in result.runs if run.note)
+    result.note = divergence_note(result.runs)
     return result
 
 
@@ -814,7 +830,7 @@ class TargetNetworkView:
         ax.set_ylim(0.5, 30)
         ax.set_yticks([0.5, 1, 2, 5, 10, 20], ["0.5", "1", "2", "5", "10", "20"])
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
-        ax.set(xlabel="update", ylabel=r"RMSE against $V^\pi$")
+        ax.set(xlabel="update", ylabel=f"RMSE against {V_PI}")
         ax.legend(loc="upper right", fontsize="small", ncols=2)
         self.title = ax.set_title(" \n ", fontsize="medium")
         self.ax = ax

@@ -66,7 +66,7 @@ def test_td_falls_slower_at_first_and_all_three_targets_end_close(model):
 def test_at_the_top_learning_rate_the_mlp_monte_carlo_run_diverges_and_td_learns():
     result = td.compare_targets("mlp", lr=0.3)
     note = result.run("monte_carlo").note
-    assert "diverged" in note and "smaller learning rate" in note and note in result.note
+    assert "diverged" in note and note in result.note and "smaller learning rate" in result.note
     assert not result.run("td").note and result.run("td").rmse[-1] < 1.0
     for run in result.runs:
         assert np.isfinite(run.rmse).all()
