@@ -857,7 +857,7 @@ def target_network_panel():
     """Target networks for a few C, with or without experience replay, behind Train."""
     controls = {"replay": dropdown([("on (mini-batches of 16)", True),
                                     ("off (online, in order)", False)], True, "replay"),
-                "lr": slider(0.1, 0.03, 1.0, 0.05, "learning rate", log=True),
+                "lr": slider(0.1, 0.01, 1.0, 0.05, "learning rate", log=True),
                 "seed": slider(0, 0, 5, 1, "seed")}
     return Panel(compare_target_networks, TargetNetworkView(), controls, button="Train",
                  question="A target network holds the TD targets still for C updates. Will a "
