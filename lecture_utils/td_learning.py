@@ -135,6 +135,12 @@ def rmse(estimate, values, states=slice(None)):
     return float(np.sqrt(np.mean(error ** 2)))
 
 
+def keep_xlim(ax, low, high):
+    """Set the x limits only if they change: a steady frame is not redrawn (`render`)."""
+    if tuple(ax.get_xlim()) != (low, high):
+        ax.set_xlim(low, high)
+
+
 def named_indices():
     """Indices of s1..s4 in the maze's state order."""
     maze = maze_setting().maze
@@ -337,7 +343,7 @@ class TargetsView:
             heights = np.zeros(4) if run is None else np.nan_to_num(run.estimate[named])
             for bar, h in zip(self.bars[k], heights, strict=True):
                 bar.set_height(h)
-        self.curve_ax.set_xlim(BATCH_SIZE, result.updates * BATCH_SIZE)
+        keep_xlim(self.curve_ax, BATCH_SIZE, result.updates * BATCH_SIZE)
         self.bar_ax.set_ylim(*plots.nice_limits(min(result.values[named].min() * 1.3, -1), 0))
 
 
@@ -421,6 +427,14 @@ class LinearTD:
         z = self.x - self.gamma * self.x_next
         return np.linalg.lstsq(z, self.rewards, rcond=None)[0]
 
+    def linear_system(self, rule="semi"):
+        """(M, c) such that the mean update of `rule` is c - M theta: (A, b) for "semi"."""
+        if rule == "semi":
+            return self.A, self.b
+        if rule == "residual":
+            return self.residual_system
+        raise ValueError(f"rule must be 'semi' or 'residual', got {rule!r}")
+
     def mean_update(self, theta, rule="semi"):
         """The update direction averaged over the transitions, for `rule` "semi" or "residual".
 
@@ -429,12 +443,8 @@ class LinearTD:
         residual: mean of delta_k (x_k - gamma x'_k) = c - M theta  (minus the true gradient
                   of the mean of delta_k^2 / 2, the target differentiated too)
         """
-        if rule == "semi":
-            return self.b - self.A @ theta
-        if rule == "residual":
-            M, c = self.residual_system
-            return c - M @ theta
-        raise ValueError(f"rule must be 'semi' or 'residual', got {rule!r}")
+        M, c = self.linear_system(rule)
+        return c - M @ theta
 
 
 @lru_cache(maxsize=32)
@@ -452,14 +462,15 @@ def run_linear(system, rule, lr, updates, theta0=None):
 
     Stops early (the note says so) if theta grows beyond 1e6: it diverged.
     """
-    theta = np.zeros(system.x.shape[1]) if theta0 is None else np.array(theta0, dtype=float)
-    thetas = [theta]
+    M, c = system.linear_system(rule)  # mean_update(theta) = c - M theta, so each update is
+    N, d = np.eye(len(c)) - lr * M, lr * c  # theta <- theta + lr (c - M theta) = N theta + d
+    thetas = np.zeros((int(updates) + 1, len(c)))
+    theta = thetas[0] = np.zeros(len(c)) if theta0 is None else theta0
     for step in range(int(updates)):
-        theta = theta + lr * system.mean_update(theta, rule)
-        if not np.abs(theta).max() < 1e6:
-            return np.array(thetas), f"{RULE_NAMES[rule]} diverged at update {step + 1}"
-        thetas.append(theta)
-    return np.array(thetas), ""
+        theta = thetas[step + 1] = N @ theta + d
+        if theta @ theta > 1e12:
+            return thetas[:step + 1], f"{RULE_NAMES[rule]} diverged at update {step + 1}"
+    return thetas, ""
 
 
 
@@ -477,14 +488,17 @@ class GradientComparison:
     note: str = ""
 
 
-def compare_gradients(lr=5.0, updates=600, episodes=20):
+LINEAR_UPDATES = 1000  # updates of the linear panels (fixed: a steady x axis redraws fastest)
+
+
+def compare_gradients(lr=5.0, updates=LINEAR_UPDATES, episodes=20):
     """Run both update rules (LinearTD.mean_update) for `updates` steps of size `lr`."""
     system, X, values = linear_td(episodes), scaled_features(*LINEAR_FEATURES), true_values()
     estimates, errors, notes = {}, {}, []
     for rule in RULE_NAMES:
         thetas, note = run_linear(system, rule, lr, updates)
         estimates[rule] = X @ thetas[-1]
-        errors[rule] = np.sqrt(np.mean((thetas @ X.T - values) ** 2, axis=1))
+        errors[rule] = np.sqrt(np.mean((thetas @ X.T - values) ** 2, axis=1))  # (T+1,)
         notes += [note] if note else []
     fixed = {"semi": rmse(X @ system.theta_td, values),
              "residual": rmse(X @ system.theta_residual, values)}
@@ -539,13 +553,12 @@ class GradientsView:
             for bar, h in zip(self.bars[rule], result.estimates[rule][named], strict=True):
                 bar.set_height(float(np.clip(h, -25, 0)))
         self.best.set_ydata([result.least_squares_rmse] * 2)
-        self.ax.set_xlim(0, result.updates)
+        keep_xlim(self.ax, 0, result.updates)
 
 
 def gradients_panel():
     """Semi-gradient vs residual-gradient TD(0) on the linear model, live on the sliders."""
-    controls = {"lr": slider(5.0, 0.5, 20.0, 0.05, "learning rate", log=True),
-                "updates": slider(600, 50, 3000, 50, "updates")}
+    controls = {"lr": slider(5.0, 0.5, 20.0, 0.05, "learning rate", log=True)}
     return Panel(compare_gradients, GradientsView(), controls,
                  question="The residual gradient is the true gradient of the squared TD error; "
                           "semi-gradient TD ignores part of it. Which one ends closer to V^pi?")
@@ -570,7 +583,7 @@ class FixedPointRun:
         return np.abs(self.thetas - self.theta_td).max(axis=1)
 
 
-def td_fixed_point(lr=5.0, updates=600, episodes=20):
+def td_fixed_point(lr=5.0, updates=LINEAR_UPDATES, episodes=20):
     """Semi-gradient TD(0) on notebook 01's linear features, next to theta_TD = A^-1 b."""
     system, X, values = linear_td(episodes), scaled_features(*LINEAR_FEATURES), true_values()
     thetas, note = run_linear(system, "semi", lr, updates)
@@ -619,8 +632,8 @@ class FixedPointView:
         self.targets.set_offsets(np.column_stack([np.full(len(result.theta_td), last),
                                                   np.clip(result.theta_td, -40, 40)]))
         self.distance.set_data(steps, np.clip(result.distance, 1e-6, 1e2))
-        self.ax.set_xlim(0, last)
-        self.dist_ax.set_xlim(0, last)
+        keep_xlim(self.ax, 0, last)
+        keep_xlim(self.dist_ax, 0, last)
         self.title.set_text(f"RMSE against {V_PI}: \u03b8_TD {result.td_rmse:.2f},\n"
                             f"least squares (notebook 01) {result.least_squares_rmse:.2f}")
 
@@ -628,7 +641,6 @@ class FixedPointView:
 def fixed_point_panel():
     """Semi-gradient TD arriving at the closed-form TD fixed point, live on the sliders."""
     controls = {"lr": slider(5.0, 0.5, 20.0, 0.05, "learning rate", log=True),
-                "updates": slider(600, 50, 3000, 50, "updates"),
                 "episodes": slider(20, 5, 200, 5, "episodes")}
     return Panel(td_fixed_point, FixedPointView(), controls,
                  question="Semi-gradient TD follows no loss function. Does it still settle "
@@ -683,7 +695,7 @@ class TriadRun:
 
 
 def deadly_triad(approximation=True, bootstrapping=True, off_policy=True, lr=0.01,
-                 sweeps=1000):
+                 sweeps=5000):
     """Semi-gradient DP on Baird's counterexample with each ingredient switched on or off.
 
     Every sweep is the expected TD(0) update over the 7 states, weighted uniformly (the
@@ -697,17 +709,21 @@ def deadly_triad(approximation=True, bootstrapping=True, off_policy=True, lr=0.0
     X = baird_features(approximation)
     P = baird_transitions("target" if off_policy else "behaviour")
     theta = BAIRD_START if approximation else baird_features() @ BAIRD_START  # same V at start
-    norms = [float(np.linalg.norm(theta))]
+    # the sweep is linear in theta: theta <- theta + lr/7 X^T (y - X theta) = M theta, with
+    # y = gamma P X theta (bootstrapping) or 0; one matrix M (D, D) per setting
+    targets = BAIRD_GAMMA * P @ X if bootstrapping else np.zeros_like(X)
+    M = np.eye(X.shape[1]) + lr / 7 * X.T @ (targets - X)
     switches = (bool(approximation), bool(bootstrapping), bool(off_policy))
+    thetas = np.empty((int(sweeps) + 1, len(theta)))
+    thetas[0] = theta
     for sweep in range(int(sweeps)):
-        values = X @ theta
-        targets = BAIRD_GAMMA * P @ values if bootstrapping else np.zeros(7)
-        theta = theta + lr / 7 * X.T @ (targets - values)
-        norms.append(float(np.linalg.norm(theta)))
-        if norms[-1] > NORM_LIMIT:
-            return TriadRun(np.array(norms), int(sweeps), lr, switches, sweep + 1,
+        theta = thetas[sweep + 1] = M @ theta
+        if theta @ theta > NORM_LIMIT ** 2:
+            norms = np.linalg.norm(thetas[:sweep + 2], axis=1)
+            return TriadRun(norms, int(sweeps), lr, switches, sweep + 1,
                             f"diverged: the weight norm grew from {norms[0]:.3g} past "
                             f"{NORM_LIMIT:.0e} at sweep {sweep + 1} (the run stops there)")
+    norms = np.linalg.norm(thetas, axis=1)
     growth = norms[-1] / norms[0]
     note = (f"the weight norm grew {growth:.3g}-fold in {int(sweeps)} sweeps and keeps growing"
             if switches == (True, True, True) else "")
@@ -765,7 +781,7 @@ class TriadView:
         self.reference.set_data(([], []) if reference is None else
                                 (np.arange(len(reference.norms)), reference.norms))
         self.line.set_data(np.arange(len(result.norms)), np.clip(result.norms, 1e-2, 1e7))
-        self.ax.set_xlim(0, result.sweeps)
+        keep_xlim(self.ax, 0, result.sweeps)
 
 
 def triad_panel():
@@ -774,8 +790,7 @@ def triad_panel():
     controls = {"approximation": dropdown(on_off, True, "function approx."),
                 "bootstrapping": dropdown(on_off, True, "bootstrapping"),
                 "off_policy": dropdown(on_off, True, "off-policy"),
-                "lr": slider(0.01, 0.001, 0.1, 0.1, "learning rate", log=True),
-                "sweeps": slider(1000, 100, 5000, 100, "sweeps")}
+                "lr": slider(0.01, 0.001, 0.1, 0.1, "learning rate", log=True)}
     return Panel(deadly_triad, TriadView(), controls,
                  question="All rewards are 0, so the true values are 0 and theta = 0 is "
                           "a perfect fit. Which switch, turned off, stops the weights growing?")
@@ -841,7 +856,7 @@ class TargetNetworkView:
         for period, line in self.lines.items():
             run = done.get(period)
             line.set_data(([], []) if run is None else (run.updates, np.clip(run.rmse, 0.5, 30)))
-        self.ax.set_xlim(0, result.updates)
+        keep_xlim(self.ax, 0, result.updates)
         for text, period in zip(self.ax.get_legend().get_texts(), TARGET_PERIODS, strict=True):
             label = "C = 1 (no target network)" if period == 1 else f"C = {period}"
             if period in done and done[period].note:
