@@ -561,7 +561,8 @@ def gradients_panel():
     controls = {"lr": slider(5.0, 0.5, 20.0, 0.05, "learning rate", log=True)}
     return Panel(compare_gradients, GradientsView(), controls,
                  question="The residual gradient is the true gradient of the squared TD error; "
-                          "semi-gradient TD ignores part of it. Which one ends closer to V^pi?")
+                          "semi-gradient TD ignores part of it. Which one ends closer to the true "
+                          "values?")
 
 
 PANELS["gradients"] = gradients_panel
