@@ -271,7 +271,7 @@ def learn_values(kind="td", model="linear", lr=0.1, gamma=GAMMA, episodes=20, up
     optimizer, rng = SGD(net.parameters(), lr), np.random.default_rng(seed)
     spaced = np.geomspace(1, max(updates, 1), CURVE_POINTS) if measure == "log" else \
         np.linspace(0, updates, CURVE_POINTS)
-    when = set(spaced.astype(int))
+    when = set(spaced.astype(int)) | {updates}  # the last update too (geomspace rounds down)
     done, errors, named = [], [], []
     for step in range(updates + 1):
         if step in when:
