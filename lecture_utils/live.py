@@ -1,0 +1,134 @@
+"""Live training in a panel: Play / Pause / Step / Reset, with the kernel answering meanwhile.
+
+    loop = LiveLoop(step, draw)        step() does one update; draw() redraws the figure
+    loop.play()                        training runs in the background ...
+    loop.pause()                       ... until paused (it stops within one time slice)
+    loop.step()                        exactly one update, then a redraw
+    loop.reset()                       pause, then call `on_reset` (e.g. new weights), redraw
+
+The background work is an asyncio task on the kernel's own event loop (ipykernel runs
+one; cells and widget messages are handled on it). The task runs updates for at most
+`slice_seconds`, then awaits, so that the kernel handles every message that came in (a
+click on Pause, a slider moving) before the next slice: no thread, no lock, and a control
+changed mid-run takes effect at the next update. It redraws at most every
+`redraw_seconds` (and never spends more than about half its time drawing).
+
+Outside a kernel (a test, a script) no event loop runs: `play()` then only sets `playing`,
+and `tick()` does one slice by hand, exactly as the task would.
+"""
+
+import asyncio
+import time
+
+
+class LiveLoop:
+    """Calls `step()` over and over in the background; `draw()` at most every
+    `redraw_seconds`. `on_change()`, if given, is called whenever `playing` changes
+    (e.g. to relabel a Play button); `on_error(error)` gets an exception raised by `step`
+    or `draw` in the background (the loop then pauses; without `on_error` it re-raises)."""
+
+    def __init__(self, step, draw, on_reset=None, on_change=None, on_error=None,
+                 redraw_seconds=0.1, slice_seconds=0.02, max_steps=None):
+        self._step, self._draw = step, draw
+        self.on_reset, self.on_change, self.on_error = on_reset, on_change, on_error
+        self.redraw_seconds, self.slice_seconds = redraw_seconds, slice_seconds
+        self.max_steps = max_steps  # stop by itself after this many updates (None: never)
+        self.playing, self.task, self.steps = False, None, 0
+        self.draws, self._last_draw, self._draw_seconds = 0, 0.0, 0.0
+        self.error = None  # the exception that stopped the loop, if one did
+
+    # --- the controls ------------------------------------------------------------------
+
+    def play(self):
+        """Start training in the background (does nothing if it already runs)."""
+        if self.playing:
+            return
+        self._set_playing(True)
+        loop = _running_loop()
+        if loop is not None and (self.task is None or self.task.done()):
+            self.task = loop.create_task(self._run())
+
+    def pause(self):
+        """Stop after the update under way and redraw; the task ends at its next await."""
+        was_playing = self.playing
+        self._set_playing(False)
+        if was_playing:
+            self.redraw()
+
+    def step(self):
+        """Pause, do exactly one update and redraw."""
+        self.pause()
+        self._one_step()
+        self.redraw()
+
+    def reset(self):
+        """Pause, call `on_reset()` (start again) and redraw."""
+        self.pause()
+        self.steps = 0
+        if self.on_reset is not None:
+            self.on_reset()
+        self.redraw()
+
+    def toggle(self):
+        """Play if paused, pause if playing (one button for both)."""
+        self.pause() if self.playing else self.play()
+
+    # --- the work ----------------------------------------------------------------------
+
+    def tick(self):
+        """One time slice: updates for up to `slice_seconds` (at least one), then a redraw if
+        the last one is `redraw_seconds` old. Returns the number of updates done."""
+        if not self.playing:
+            return 0
+        start, done = time.perf_counter(), 0
+        try:
+            while self.playing and (done == 0 or
+                                    time.perf_counter() - start < self.slice_seconds):
+                self._one_step()
+                done += 1
+                if self.max_steps is not None and self.steps >= self.max_steps:
+                    self._set_playing(False)
+            since = time.perf_counter() - self._last_draw
+            if not self.playing or since >= max(self.redraw_seconds, self._draw_seconds):
+                self.redraw()
+        except Exception as error:  # a bad setting pauses the loop and says so
+            self.error = error
+            self._set_playing(False)
+            if self.on_error is None:
+                raise
+            self.on_error(error)
+        return done
+
+    def redraw(self):
+        """Call `draw()` now and remember how long it took."""
+        start = time.perf_counter()
+        self._draw()
+        self._last_draw = time.perf_counter()
+        self._draw_seconds = self._last_draw - start
+        self.draws += 1
+
+    async def _run(self):
+        while self.playing:
+            self.tick()
+            await asyncio.sleep(0)  # let the kernel handle messages (Pause, sliders) now
+
+    def _one_step(self):
+        self._step()
+        self.steps += 1
+
+    def _set_playing(self, playing):
+        changed, self.playing = self.playing != playing, playing
+        if changed and self.on_change is not None:
+            self.on_change()
+
+
+def _running_loop():
+    """The event loop running in this thread (the kernel's), or None outside one."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        try:  # a cell in an older ipykernel runs outside the loop it is driven by
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            return None
+        return loop if loop.is_running() else None
