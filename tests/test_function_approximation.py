@@ -309,22 +309,25 @@ def test_the_curve_panel_says_when_the_fit_swings_between_cells():
     for degree in range(slider.min, slider.max + 1):
         result = panel.set(degree=degree)
         assert (panel.message_text != "") == (result.wiggle > fa.WIGGLE_NOTE) == (degree >= 16)
-    assert panel.message_text == (
-        "between neighbouring cells the curve strays up to 1.08e+03 from the line joining them, "
-        "while all values lie between -8.6 and 0: it fits the cells (RMSE 3.6e-09) but swings "
-        "wildly in between")
+    # the RMSE at degree 20 is round-off (2e-9 to 4e-9 with different BLAS builds)
+    assert re.fullmatch(
+        r"between neighbouring cells the curve strays up to 1\.08e\+03 from the line joining "
+        r"them, while all values lie between -8\.6 and 0: it fits the cells \(RMSE \d\.\de-09\) "
+        r"but swings wildly in between", panel.message_text), panel.message_text
 
 
 @pytest.mark.parametrize("degree, powers, rmse", [(1, "[1, x]", "2.60"),
                                                   (2, "[1, x, x^{2}]", "0.85"),
                                                   (4, "[1, x, x^{2}, x^{3}, x^{4}]", "0.45"),
                                                   (8, r"[1, x, x^{2}, \dots, x^{8}]", "0.21"),
-                                                  (20, r"[1, x, x^{2}, \dots, x^{20}]", "3.6e-09")])
+                                                  (20, r"[1, x, x^{2}, \dots, x^{20}]", r"\d\.\de-09")])
 def test_curve_fit_legend_names_the_data_and_writes_small_feature_lists_out(degree, powers, rmse):
     view = fa.CurveFitView()
     view.update(fa.fit_curve(degree))
     texts = [t.get_text() for t in view.legend.get_texts()]
-    assert texts == [r"$V^\pi$ at the 21 cells", "$[1, x]$: RMSE 2.60", f"${powers}$: RMSE {rmse}"]
+    assert texts[:2] == [r"$V^\pi$ at the 21 cells", "$[1, x]$: RMSE 2.60"]
+    assert re.fullmatch(re.escape(f"${powers}$: RMSE ") + rmse, texts[2]), texts[2]
+    # an RMSE of round-off size (degree 20) differs between BLAS builds: only its size is fixed
 
 
 def test_curve_fit_axes_are_labelled_and_end_near_the_data():
