@@ -11,7 +11,8 @@ one; cells and widget messages are handled on it). The task runs updates for at 
 `slice_seconds`, then awaits, so that the kernel handles every message that came in (a
 click on Pause, a slider moving) before the next slice: no thread, no lock, and a control
 changed mid-run takes effect at the next update. It redraws at most every
-`redraw_seconds` (and never spends more than about half its time drawing).
+`redraw_seconds` (and never spends more than about half its time drawing); with
+`steps_per_frame` it does that many updates per redraw and sleeps in between (a set pace).
 
 Outside a kernel (a test, a script) no event loop runs: `play()` then only sets `playing`,
 and `tick()` does one slice by hand, exactly as the task would.
@@ -28,11 +29,14 @@ class LiveLoop:
     or `draw` in the background (the loop then pauses; without `on_error` it re-raises)."""
 
     def __init__(self, step, draw, on_reset=None, on_change=None, on_error=None,
-                 redraw_seconds=0.1, slice_seconds=0.02, max_steps=None):
+                 redraw_seconds=0.1, slice_seconds=0.02, steps_per_frame=None, max_steps=None):
         self._step, self._draw = step, draw
         self.on_reset, self.on_change, self.on_error = on_reset, on_change, on_error
         self.redraw_seconds, self.slice_seconds = redraw_seconds, slice_seconds
         self.max_steps = max_steps  # stop by itself after this many updates (None: never)
+        # updates between redraws (None: as many as fit in redraw_seconds); with a number,
+        # the task sleeps once a frame's updates are done, so training runs at a set pace
+        self.steps_per_frame, self._frame_steps = steps_per_frame, 0
         self.playing, self.task, self.steps = False, None, 0
         self.draws, self._last_draw, self._draw_seconds = 0, 0.0, 0.0
         self.error = None  # the exception that stopped the loop, if one did
@@ -53,21 +57,18 @@ class LiveLoop:
         was_playing = self.playing
         self._set_playing(False)
         if was_playing:
-            self.redraw()
+            self._guarded(self.redraw)
 
     def step(self):
         """Pause, do exactly one update and redraw."""
         self.pause()
-        self._one_step()
-        self.redraw()
+        self._guarded(self._one_step, self.redraw)
 
     def reset(self):
         """Pause, call `on_reset()` (start again) and redraw."""
         self.pause()
         self.steps = 0
-        if self.on_reset is not None:
-            self.on_reset()
-        self.redraw()
+        self._guarded(*(f for f in (self.on_reset, self.redraw) if f is not None))
 
     def toggle(self):
         """Play if paused, pause if playing (one button for both)."""
@@ -76,45 +77,74 @@ class LiveLoop:
     # --- the work ----------------------------------------------------------------------
 
     def tick(self):
-        """One time slice: updates for up to `slice_seconds` (at least one), then a redraw if
-        the last one is `redraw_seconds` old. Returns the number of updates done."""
+        """One time slice: updates for up to `slice_seconds` (at least one, and no more than
+        the frame has left), then a redraw if one is due. Returns the number of updates."""
         if not self.playing:
             return 0
         start, done = time.perf_counter(), 0
-        try:
-            while self.playing and (done == 0 or
-                                    time.perf_counter() - start < self.slice_seconds):
+
+        def work():
+            nonlocal done
+            while self.playing and self._frame_open() and (
+                    done == 0 or time.perf_counter() - start < self.slice_seconds):
                 self._one_step()
                 done += 1
                 if self.max_steps is not None and self.steps >= self.max_steps:
                     self._set_playing(False)
-            since = time.perf_counter() - self._last_draw
-            if not self.playing or since >= max(self.redraw_seconds, self._draw_seconds):
+            if not self.playing or self._redraw_due():
                 self.redraw()
+
+        self._guarded(work)
+        return done
+
+    def redraw(self):
+        """Call `draw()` now and remember when and how long it took; a new frame begins."""
+        start = time.perf_counter()
+        self._draw()
+        self._last_draw, self._draw_seconds = start, time.perf_counter() - start
+        self._frame_steps = 0
+        self.draws += 1
+
+    def seconds_to_next_frame(self):
+        """How long the task may sleep before the next slice: 0 while a frame still has
+        updates to do, else until the next redraw is due."""
+        if self._frame_open():
+            return 0.0
+        return max(0.0, self._last_draw + self._frame_seconds() - time.perf_counter())
+
+    async def _run(self):
+        while self.playing:
+            self.tick()
+            # let the kernel handle messages (Pause, sliders) now; sleep if the frame is done
+            await asyncio.sleep(self.seconds_to_next_frame())
+
+    def _frame_open(self):
+        return self.steps_per_frame is None or self._frame_steps < self.steps_per_frame
+
+    def _frame_seconds(self):
+        return max(self.redraw_seconds, 2 * self._draw_seconds)  # at most half the time drawing
+
+    def _redraw_due(self):
+        frame_done = self.steps_per_frame is None or not self._frame_open()
+        return frame_done and time.perf_counter() - self._last_draw >= self._frame_seconds()
+
+    def _one_step(self):
+        self._step()
+        self.steps += 1
+        self._frame_steps += 1
+
+    def _guarded(self, *functions):
+        """Call `functions` in turn; an exception pauses the loop and goes to `on_error`
+        (or up, without one)."""
+        try:
+            for function in functions:
+                function()
         except Exception as error:  # a bad setting pauses the loop and says so
             self.error = error
             self._set_playing(False)
             if self.on_error is None:
                 raise
             self.on_error(error)
-        return done
-
-    def redraw(self):
-        """Call `draw()` now and remember how long it took."""
-        start = time.perf_counter()
-        self._draw()
-        self._last_draw = time.perf_counter()
-        self._draw_seconds = self._last_draw - start
-        self.draws += 1
-
-    async def _run(self):
-        while self.playing:
-            self.tick()
-            await asyncio.sleep(0)  # let the kernel handle messages (Pause, sliders) now
-
-    def _one_step(self):
-        self._step()
-        self.steps += 1
 
     def _set_playing(self, playing):
         changed, self.playing = self.playing != playing, playing
