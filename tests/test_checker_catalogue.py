@@ -163,12 +163,13 @@ def test_no_wrong_answer_in_the_catalogue_is_called_correct(checker, what, stude
 
 
 def test_the_catalogue_covers_every_checker_and_every_argument():
-    assert len(CHECKERS) == 9
+    assert len(CHECKERS) == 10
     # array or list arguments: z, z, (X, W, b), sizes, x, (theta, X, y), notebook 03's
-    # (x, W, grad_out) and (theta, velocity, gradient); minibatches takes numbers and a generator
-    changed = 16
+    # (x, W, grad_out) and (theta, velocity, gradient), the playground's (logits, labels);
+    # minibatches takes numbers and a generator
+    changed = 18
     overwritten = 3  # arguments shaped like the result: z, z, theta
-    assert len(CATALOGUE) == 9 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 136
+    assert len(CATALOGUE) == 10 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 151
 
 
 @pytest.mark.parametrize("checker", CHECKERS, ids=checker_id)
