@@ -11,7 +11,7 @@ one; cells and widget messages are handled on it). The task runs updates for at 
 `slice_seconds`, then awaits, so that the kernel handles every message that came in (a
 click on Pause, a slider moving) before the next slice: no thread, no lock, and a control
 changed mid-run takes effect at the next update. It redraws at most every
-`redraw_seconds` (and never spends more than about half its time drawing); with
+`redraw_seconds` (and never spends more than about 80% of its time drawing); with
 `steps_per_frame` it does that many updates per redraw and sleeps in between (a set pace).
 
 Outside a kernel (a test, a script) no event loop runs: `play()` then only sets `playing`,
@@ -122,7 +122,8 @@ class LiveLoop:
         return self.steps_per_frame is None or self._frame_steps < self.steps_per_frame
 
     def _frame_seconds(self):
-        return max(self.redraw_seconds, 2 * self._draw_seconds)  # at most half the time drawing
+        # a slow draw (a busy machine) stretches the frame: at most 80% of the time drawing
+        return max(self.redraw_seconds, 1.25 * self._draw_seconds)
 
     def _redraw_due(self):
         frame_done = self.steps_per_frame is None or not self._frame_open()

@@ -803,8 +803,7 @@ class PlaygroundPanel:
         try:
             if new_run or self.run is None or structure != {k: self.run.config[k]
                                                             for k in structure}:
-                self.loop.pause()
-                self.run = self.compute(**config)
+                self.run = self.compute(**config)  # if playing, it goes on with the new run
                 self.loop.steps = 0
             else:
                 self.run.configure(optimiser=config["optimiser"], lr=config["lr"],

@@ -320,3 +320,47 @@ def test_redraws_at_least_10_times_a_second_training_2_8_8_1_on_500_points():
     rate = (panel.loop.draws - draws) / (time.process_time() - cpu)
     panel.loop.pause()
     assert rate >= 10, f"{rate:.1f} redraws per CPU second"
+
+
+# --- what the notebook's scenes say -------------------------------------------------------
+
+SPIRAL_SCENE = dict(data="spiral", layers=[8, 8], optimiser="adam", lr=0.01, seed=3)
+
+
+def test_spiral_scene_tanh_and_relu_both_fit_the_training_points_within_2000_updates():
+    for activation in ("tanh", "relu"):
+        run = pg.train_playground(2000, activation=activation, **SPIRAL_SCENE)
+        assert run.record.train_accuracy[-1] >= 0.95, (activation, accuracies(run))
+
+
+def test_spiral_scene_relu_surface_is_made_of_straight_pieces_and_tanh_is_curved():
+    """Along a line through the plane, ReLU's logits bend only at a few kinks (second
+    differences zero almost everywhere); tanh's bend everywhere."""
+    t = np.linspace(-3, 3, 601)
+    line = np.column_stack([t, 0.4 * t + 0.3])
+    bent = {}
+    for activation in ("tanh", "relu"):
+        run = pg.train_playground(1000, activation=activation, **SPIRAL_SCENE)
+        z = run.model(pg.input_features(line, run.features))
+        curvature = np.abs(np.diff(z[:, 1] - z[:, 0], 2))
+        bent[activation] = np.mean(curvature > 1e-9)
+    assert bent["relu"] < 0.05 and bent["tanh"] > 0.95, bent
+
+
+MAZE_CURVED = dict(MAZE_SCENE, layers=[], features=["x1", "x2", "x1^2", "x2^2", "x1*x2"])
+
+
+def maze_held_out_rmse(run):
+    setting = maze_setting()
+    return setting.unvisited_rmse(
+        pg.VALUE_SCALE * run.unit_outputs(mz.normalised_coordinates(setting.maze))[-1][:, 0])
+
+
+def test_maze_scene_the_mlp_on_coordinates_beats_curved_features_without_a_hidden_layer():
+    numbers = {name: maze_held_out_rmse(pg.train_playground(2000, **config))
+               for name, config in [("mlp", MAZE_SCENE), ("curved", MAZE_CURVED),
+                                    ("line", dict(MAZE_SCENE, layers=[])),
+                                    ("mlp curved", dict(MAZE_SCENE, features=MAZE_CURVED[
+                                        "features"]))]}
+    rounded = {k: round(v, 2) for k, v in numbers.items()}
+    assert rounded == {"mlp": 1.48, "curved": 1.94, "line": 2.15, "mlp curved": 1.59}, rounded
