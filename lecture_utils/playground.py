@@ -20,17 +20,16 @@ from dataclasses import dataclass, field
 import ipywidgets as widgets
 import matplotlib as mpl
 import numpy as np
-from IPython.display import display
 from matplotlib.collections import LineCollection
 from threadpoolctl import threadpool_limits
 
 from . import maze as mz
-from . import nn, plots, render, style
+from . import nn, plots, style
 from .live import LiveLoop
 from .optim import SGD, Adam
 from .running_example import maze_setting
 from .train import batch_stream
-from .widgets import choice_slider, control_grid, dropdown, slider, styled_box
+from .widgets import Panel, choice_slider, control_grid, dropdown, slider, styled_box
 
 CLASSIFICATION = {"circle": 2, "xor": 2, "blobs": 2, "spiral": 2, "spiral3": 3}  # classes
 REGRESSION = ("plane", "bumps", "maze")
@@ -81,6 +80,7 @@ class Data:
     limits: tuple = ((-HALF_WIDTH, HALF_WIDTH), (-HALF_WIDTH, HALF_WIDTH))
     rows_down: bool = False
     target_range: tuple = (0.0, 1.0)
+    walls: np.ndarray = None  # the maze's walls (H, W) bool, drawn over its value surface
 
     @property
     def classification(self):
@@ -146,7 +146,7 @@ def make_data(name="circle", noise=0.1, test_fraction=0.5, seed=0, n_points=N_PO
         pad = np.array([1 / (rows - 1), 1 / (cols - 1)])
         limits = tuple((-1 - p, 1 + p) for p in pad)
         return Data(name, x[train], y[train], x[test], y[test], 0, limits, rows_down=True,
-                    target_range=(float(y.min()), float(y.max())))
+                    target_range=(float(y.min()), float(y.max())), walls=setting.maze.walls)
     if name in CLASSIFICATION:
         x, y = _labelled_points(name, n_points, rng)
         x = x + noise * HALF_WIDTH / 2 * rng.normal(size=x.shape)
@@ -570,9 +570,15 @@ class PlaygroundView:
             size = 40 if data.name == "maze" else 10
             if filled:
                 self.out.scatter(h, v, s=size, c=c, edgecolors="white", linewidths=0.5, zorder=4)
-            else:
-                self.out.scatter(h, v, s=size, facecolors="none", edgecolors=c,
-                                 linewidths=1.0, zorder=4)
+            else:  # a regression target's colour would vanish into the surface: ink instead
+                self.out.scatter(h, v, s=size, facecolors="none", linewidths=1.0, zorder=4,
+                                 edgecolors=c if data.classification else style.INK)
+        if data.walls is not None:  # grey blocks over the maze's walls
+            grey = np.zeros((*data.walls.shape, 4))
+            grey[data.walls] = mpl.colors.to_rgba(style.wall_colour())
+            (lo1, hi1), (lo2, hi2) = data.limits
+            self.out.imshow(grey, extent=(lo2, hi2, hi1, lo1), origin="upper",
+                            interpolation="nearest", zorder=3)
 
     # --- every frame ---------------------------------------------------------------------
 
@@ -684,8 +690,11 @@ QUESTION = ("Before you press Play: which settings can separate the two classes 
             "compute, whatever the data?")
 
 
-class PlaygroundPanel:
+class PlaygroundPanel(Panel):
     """The playground's controls, Play / Pause / Step / Reset and its live figure.
+
+    A widgets.Panel in its interface (`controls`, `settings`, `set`, `refresh`, `view`,
+    `widget`), but it keeps a training run between updates instead of recomputing.
 
     `controls` maps names to widgets; changing data, features, network or seed starts a new
     run (Reset-like); learning rate, batch size, L2 and optimiser take effect at the next
@@ -701,7 +710,7 @@ class PlaygroundPanel:
         self.play_button = widgets.Button(description="Play", button_style="primary")
         self.step_button = widgets.Button(description="Step")
         self.reset_button = widgets.Button(description="Reset")
-        self.regenerate_button = widgets.Button(description="Regenerate data")
+        self.regenerate_button = widgets.Button(description="Regenerate")
         self.button = self.play_button  # what `make bench` looks for
         self.play_button.on_click(lambda _: self.loop.toggle())
         self.step_button.on_click(lambda _: self.loop.step())
@@ -757,12 +766,7 @@ class PlaygroundPanel:
             controls[f"feature {f}"] = box
         return controls
 
-    # --- settings ------------------------------------------------------------------------
-
-    @property
-    def settings(self):
-        """The value of every control, by name."""
-        return {name: control.value for name, control in self.controls.items()}
+    # --- settings (`settings` and `set` come from widgets.Panel) ----------------------
 
     def config(self):
         """The Playground keywords the controls say."""
@@ -780,21 +784,6 @@ class PlaygroundPanel:
         """A new run for the Playground keywords `config` (at update 0)."""
         return Playground(**config)
 
-    def set(self, **values):
-        """Set several controls at once and apply them once; returns the run."""
-        unknown = set(values) - set(self.controls)
-        if unknown:
-            raise ValueError(f"unknown controls {sorted(unknown)}; "
-                             f"expected some of {list(self.controls)}")
-        self._muted = True
-        try:
-            for name, value in values.items():
-                self.controls[name].value = value
-                self._follow(name)
-        finally:
-            self._muted = False
-        return self.refresh()
-
     def refresh(self, new_run=False):
         """Apply the controls: a new run if data, features, network or seed changed (or
         `new_run`), else new training settings for the next update; redraw."""
@@ -803,16 +792,19 @@ class PlaygroundPanel:
         try:
             if new_run or self.run is None or structure != {k: self.run.config[k]
                                                             for k in structure}:
-                self.run = self.compute(**config)  # if playing, it goes on with the new run
+                # tuples: a compute's keywords stay hashable (a test may cache its results)
+                self.run = self.compute(**dict(config, features=tuple(config["features"]),
+                                               layers=tuple(config["layers"])))
+                # if playing, the loop goes on with the new run
                 self.loop.steps = 0
             else:
                 self.run.configure(optimiser=config["optimiser"], lr=config["lr"],
                                    batch_size=config["batch_size"], l2=config["l2"])
         except ValueError as error:
-            self._show_message(str(error))
+            self._show_message(str(error), error=True)
             return None
         self.loop.steps_per_frame = self.controls["speed"].value
-        self._show_message(self.run.note)
+        self._show_message(self.run.note, error=True)
         self._update_choices()
         self._draw()
         self.result = self.run
@@ -828,10 +820,10 @@ class PlaygroundPanel:
             self.layers = [self.controls["units"].value] * len(self.layers)
 
     def _on_change(self, change):
+        name = next(n for n, c in self.controls.items() if c is change["owner"])
+        self._follow(name)  # also while `set` mutes the redraw
         if self._muted:
             return
-        name = next(n for n, c in self.controls.items() if c is change["owner"])
-        self._follow(name)
         if name == "chosen":
             self._draw()
         else:
@@ -867,9 +859,7 @@ class PlaygroundPanel:
             return
         with threadpool_limits(1):
             self.view.update(self.run, self.controls["chosen"].value)
-            png = render.png(self.view.figure)
-        self.image.layout.width = f"{int.from_bytes(png[16:20], 'big')}px"
-        self.image.value = png
+            self._show_figure()
         self.count.value = summary(self.run)
         call = self.call_text
         self.call_line.value = f"<code>{call}</code>"
@@ -878,17 +868,8 @@ class PlaygroundPanel:
         self.play_button.description = "Pause" if self.loop.playing else "Play"
 
     def _stopped(self, error):
-        self._show_message(str(error))
+        self._show_message(str(error), error=True)
         self._draw()
-
-    def _show_message(self, text):
-        self.message_text = text or ""
-        colour = "var(--jp-error-color1, #D55E00)"
-        self.message.value = (f"<span style='color:{colour}; font-weight:600'>&#9888; {text}"
-                              "</span>" if text else "")
-
-    def _ipython_display_(self):
-        display(self.widget)
 
 
 def _listed(values, value, name):

@@ -133,15 +133,22 @@ def notebooks(browser, lab):
         notebook.close()
 
 
+def run_in_front(notebook, path):
+    """Bring the notebook's page to the front, wait until every cell ran without errors and
+    watch the kernel (see `Notebook.after`); returns the Check for it."""
+    notebook.page.bring_to_front()
+    check = Check(notebook, path.stem)
+    notebook.run_all()
+    check.no_errors("after running all cells")
+    notebook.watch_kernel()
+    return check
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_every_control_redraws_its_figure(path, notebooks, screenshots):
     notebook = notebooks[path]
-    notebook.page.bring_to_front()
-    check = Check(notebook, path.stem)
     try:
-        notebook.run_all()
-        check.no_errors("after running all cells")
-        notebook.watch_kernel()
+        check = run_in_front(notebook, path)
         panels = notebook.panels()
         loose = notebook.loose_controls()
         for panel in reversed(panels):  # as the notebook opens, before any control moves
@@ -168,12 +175,8 @@ def test_live_panel_plays_pauses_steps_and_answers_controls_while_training(path,
     trains causes no error and training goes on; Pause stops it (quickly); Step does exactly
     one update. Prints the redraw rate seen in the page and the pause latency."""
     notebook = notebooks[path]
-    notebook.page.bring_to_front()
-    check = Check(notebook, path.stem)
     try:
-        notebook.run_all()
-        check.no_errors("after running all cells")
-        notebook.watch_kernel()
+        check = run_in_front(notebook, path)
         live = notebook.live_panels()
         check.that(live, path.stem, "no live panel (class lu-live) found")
         panel = live[0]
