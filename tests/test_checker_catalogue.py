@@ -163,16 +163,17 @@ def test_no_wrong_answer_in_the_catalogue_is_called_correct(checker, what, stude
 
 
 def test_the_catalogue_covers_every_checker_and_every_argument():
-    assert len(CHECKERS) == 15
+    assert len(CHECKERS) == 16
     # array or list arguments: z, z, (X, W, b), sizes, x, (theta, X, y), notebook 03's
-    # (x, W, grad_out) and (theta, velocity, gradient); minibatches takes numbers and a generator;
+    # (x, W, grad_out) and (theta, velocity, gradient), the playground's (logits, labels);
+    # minibatches takes numbers and a generator;
     # notebook 05's (x, h, W_ih, W_hh, b) (its parameter count and BPTT take numbers);
     # notebook 06's (V, states, rewards, next_states, terminal), (theta, x, x_next), rewards
-    changed = 21 + 9
+    changed = 23 + 9
     # arguments shaped like the result: z, z, theta, h; notebook 06's states, rewards,
     # next_states, terminal; theta, x, x_next; rewards
     overwritten = 4 + 8
-    assert len(CATALOGUE) == 15 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 237
+    assert len(CATALOGUE) == 16 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 252
 
 
 @pytest.mark.parametrize("checker", CHECKERS, ids=checker_id)

@@ -54,6 +54,8 @@ ERROR_OUTPUT = "[data-mime-type='application/vnd.jupyter.stderr']"  # tracebacks
 LOG_COUNTER = ".jp-LogConsoleStatusItem"
 FIGURE = "img"  # an ipywidgets Image or an inline matplotlib figure
 SLIDER, DROPDOWN, BUTTON = ".widget-slider", ".widget-dropdown", "button.widget-button"
+LIVE_PANEL = ".lu-live"  # a panel that trains in the background (lecture_utils.live)
+UPDATE_COUNT = ".lu-update-count"  # the live panel's count of updates
 CONTROLS = f"{SLIDER}, {DROPDOWN}, {BUTTON}"
 UPDATE_TIMEOUT = 60 * SECOND  # one slider step, or one button's work, on a busy machine
 
@@ -246,10 +248,12 @@ class Notebook:
 
     def panels(self):
         """Every panel in the page: the innermost widget box around a figure that also holds
-        controls (sliders, dropdowns or buttons), in page order."""
+        controls (sliders, dropdowns or buttons), in page order. Live panels (class lu-live,
+        training in the background) are left out: `live_panels` finds those."""
         count = self.page.evaluate(f"""() => {{
             let count = 0;
             for (const figure of document.querySelectorAll('.jp-Notebook {FIGURE}')) {{
+                if (figure.closest('{LIVE_PANEL}')) continue;
                 let box = figure.closest('.widget-box');
                 while (box && !box.querySelector('{CONTROLS}'))
                     box = box.parentElement.closest('.widget-box');
@@ -262,8 +266,13 @@ class Notebook:
         """Controls outside every panel (e.g. a "Show the answer" button), as `Control`s.
         Call `panels()` first."""
         root = self.page.locator(".jp-Notebook")
-        return [control for control in controls_in(root)
-                if not control.locator.evaluate("e => !!e.closest('[data-panel]')")]
+        return [control for control in controls_in(root) if not control.locator.evaluate(
+            f"e => !!e.closest('[data-panel], {LIVE_PANEL}')")]
+
+    def live_panels(self):
+        """Every live panel in the page (a widget box of class lu-live), as `LivePanel`s."""
+        boxes = self.page.locator(f".jp-Notebook {LIVE_PANEL}")
+        return [LivePanel(boxes.nth(i), i + 1) for i in range(boxes.count())]
 
     def screenshot(self, path):
         """Save the page as a student sees it (1400x1000 pixels) as a PNG at `path`."""
@@ -381,3 +390,48 @@ class Panel:
         """Save the panel alone (scrolled into view) as a PNG at `path`."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.root.screenshot(path=str(path))
+
+
+class LivePanel(Panel):
+    """A panel that trains in the background: Play / Pause, Step, Reset, and an update count."""
+
+    def __str__(self):
+        return f"live panel {self.number}"
+
+    def button(self, label):
+        """The button whose label is `label` (e.g. "Play", "Pause", "Step")."""
+        return self.root.locator(BUTTON, has_text=label).first
+
+    def updates(self):
+        """The update count the panel shows (an int)."""
+        return int(self.root.locator(UPDATE_COUNT).inner_text())
+
+    def figure(self):
+        """The address of the figure's image: it changes whenever the figure is redrawn."""
+        return self.root.locator(FIGURE).first.get_attribute("src")
+
+    def watch(self, seconds):
+        """Watch the figure for `seconds` in the page; returns (redraws seen, first and last
+        update count shown)."""
+        return self.root.evaluate("""(panel, ms) => new Promise(done => {
+            const img = panel.querySelector('img');  // the count's HTML is replaced: look again
+            const count = () => +panel.querySelector('.lu-update-count').innerText;
+            let last = img.src, changes = 0;
+            const first = count();
+            const timer = setInterval(() => {
+                if (img.src !== last) { changes++; last = img.src; } }, 10);
+            setTimeout(() => { clearInterval(timer); done([changes, first, count()]); }, ms);
+        })""", seconds * 1000)
+
+    def click_and_time(self, label, until_label):
+        """Click button `label`; milliseconds until a button labelled `until_label` shows
+        (the kernel's answer has reached the page)."""
+        return self.root.evaluate("""(panel, [label, until]) => new Promise(done => {
+            const find = text => [...panel.querySelectorAll('button.widget-button')]
+                .find(b => b.innerText.trim() === text);
+            const start = performance.now();
+            find(label).click();
+            const poll = () => find(until) ? done(performance.now() - start)
+                                           : setTimeout(poll, 5);
+            poll();
+        })""", [label, until_label])

@@ -133,15 +133,22 @@ def notebooks(browser, lab):
         notebook.close()
 
 
+def run_in_front(notebook, path):
+    """Bring the notebook's page to the front, wait until every cell ran without errors and
+    watch the kernel (see `Notebook.after`); returns the Check for it."""
+    notebook.page.bring_to_front()
+    check = Check(notebook, path.stem)
+    notebook.run_all()
+    check.no_errors("after running all cells")
+    notebook.watch_kernel()
+    return check
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_every_control_redraws_its_figure(path, notebooks, screenshots):
     notebook = notebooks[path]
-    notebook.page.bring_to_front()
-    check = Check(notebook, path.stem)
     try:
-        notebook.run_all()
-        check.no_errors("after running all cells")
-        notebook.watch_kernel()
+        check = run_in_front(notebook, path)
         panels = notebook.panels()
         loose = notebook.loose_controls()
         for panel in reversed(panels):  # as the notebook opens, before any control moves
@@ -153,4 +160,65 @@ def test_notebook_runs_and_every_control_redraws_its_figure(path, notebooks, scr
             drive_loose_control(check, control)
     except BaseException:
         notebook.screenshot(screenshots / f"{path.stem}-failed.png")
+        raise
+
+
+LIVE_NOTEBOOKS = [p for p in NOTEBOOKS if "playground" in p.stem]  # those with live panels
+PAUSE_LIMIT_MS = 1000  # click on Pause to the relabelled button, on a busy shared machine
+PLAY_SECONDS = 4.0  # watch this long: a machine shared with other jobs may draw slowly
+
+
+@pytest.mark.parametrize("path", LIVE_NOTEBOOKS, ids=[p.stem for p in LIVE_NOTEBOOKS])
+def test_live_panel_plays_pauses_steps_and_answers_controls_while_training(path, notebooks,
+                                                                           screenshots):
+    """The first live panel: Play redraws the figure again and again; a slider moved while it
+    trains causes no error and training goes on; Pause stops it (quickly); Step does exactly
+    one update. Prints the redraw rate seen in the page and the pause latency."""
+    notebook = notebooks[path]
+    try:
+        check = run_in_front(notebook, path)
+        live = notebook.live_panels()
+        check.that(live, path.stem, "no live panel (class lu-live) found")
+        panel = live[0]
+        panel.root.scroll_into_view_if_needed()
+        start = panel.updates()
+        panel.button("Play").click()
+        redraws, first, last = panel.watch(PLAY_SECONDS)
+        check.that(redraws >= 3 and last > first >= start, f"{panel}, Play",
+                   f"the figure changed {redraws} times in {PLAY_SECONDS} s, updates {first} -> "
+                   f"{last}")
+        rate = redraws / PLAY_SECONDS
+        sliders = {s.name: s for s in panel.controls("slider")}
+        # the learning rate takes effect at the next update; the noise starts a new run
+        for name, keys in (("learning rate", ("ArrowLeft", "ArrowRight", "ArrowRight")),
+                           ("noise", ("ArrowRight",))):
+            for key in keys:
+                sliders[name].press(key)
+            redraws_after, first, last = panel.watch(PLAY_SECONDS / 2)
+            where = f"{panel}, {sliders[name]} moved while training"
+            check.no_errors(where)
+            went_on = last > first if name == "learning rate" else 0 < last  # a new run
+            check.that(redraws_after >= 2 and went_on and panel.button("Pause").count(), where,
+                       f"training stopped: {redraws_after} redraws, updates {first} -> {last}")
+        pause_ms = panel.click_and_time("Pause", "Play")
+        notebook.page.wait_for_timeout(300)  # a frame already sent may still arrive
+        stopped, count = panel.figure(), panel.updates()
+        redraws_paused, _, last = panel.watch(1.0)
+        check.that(redraws_paused == 0 and last == count and panel.figure() == stopped,
+                   f"{panel}, Pause", f"still changing: {redraws_paused} redraws, updates "
+                   f"{count} -> {last}")
+        check.that(pause_ms < PAUSE_LIMIT_MS, f"{panel}, Pause",
+                   f"the button said Play only {pause_ms:.0f} ms after the click")
+        notebook.after(panel.button("Step").click)
+        panel.root.page.wait_for_timeout(300)
+        check.that(panel.updates() == count + 1, f"{panel}, Step",
+                   f"updates went from {count} to {panel.updates()}, not {count + 1}")
+        check.no_errors(f"{panel}, Step")
+        panel.screenshot(screenshots / path.stem / "live-panel.png")
+        notebook.after(panel.button("Reset").click)
+        check.that(panel.updates() == 0, f"{panel}, Reset", "the update count is not 0")
+        print(f"\n{path.stem}: {rate:.1f} redraws/s seen in the page while playing; Pause "
+              f"answered in {pause_ms:.0f} ms")
+    except BaseException:
+        notebook.screenshot(screenshots / f"{path.stem}-live-failed.png")
         raise
