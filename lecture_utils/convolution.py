@@ -18,9 +18,17 @@ drawn in place and a panel:
 5. `value_generalisation`: the same comparison on V^pi, where it does not help.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
-# --- 1. The formula -----------------------------------------------------------------------------
+from . import maze as mz
+from . import nn
+from .optim import Adam
+from .running_example import maze_setting
+from .train import train
+
+# --- 1. The formula ----------------------------------------------
 
 
 def output_size(n, kernel_size, padding=0, stride=1):
@@ -77,7 +85,7 @@ def true_convolution2d(x, W, padding=0, stride=1):
     return correlate2d(x, np.asarray(W, dtype=float)[::-1, ::-1], padding, stride)
 
 
-# --- 2. Parameter sharing, counted ---------------------------------------------------------------
+# --- 2. Parameter sharing, counted ----------------------------------------------
 
 
 def dense_parameter_count(image_size, channels, hidden_units):
@@ -93,7 +101,7 @@ def conv_parameter_count(in_channels, out_channels, kernel_size):
     return out_channels * (in_channels * kernel_size * kernel_size + 1)
 
 
-# --- 3. Translation equivariance ------------------------------------------------------------------
+# --- 3. Translation equivariance ----------------------------------------------
 
 
 def shift_image(x, rows=0, cols=0):
@@ -105,3 +113,254 @@ def shift_image(x, rows=0, cols=0):
     src_c, dst_c = slice(max(-cols, 0), W - max(cols, 0)), slice(max(cols, 0), W - max(-cols, 0))
     shifted[dst_r, dst_c] = x[src_r, src_c]
     return shifted
+
+
+EQUIVARIANCE_SIZE = 12  # the pattern image is 12 x 12
+
+
+def equivariance_pattern():
+    """A 12 x 12 image with a small pattern near the middle: an L and a dot; (12, 12)."""
+    x = np.zeros((EQUIVARIANCE_SIZE, EQUIVARIANCE_SIZE))
+    x[4:8, 4] = 1.0  # the upright of the L
+    x[7, 4:7] = 1.0  # its foot
+    x[4, 6] = 0.5  # a faint dot
+    return x
+
+
+def equivariance_kernel():
+    """The fixed 3 x 3 kernel of the equivariance demo: a diagonal-edge detector."""
+    return np.array([[1.0, 1.0, 0.0], [1.0, 0.0, -1.0], [0.0, -1.0, -1.0]])
+
+
+def dense_layer_weights(size=EQUIVARIANCE_SIZE, seed=0):
+    """A random dense layer from a size x size image to size x size units: (size^2, size^2)."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(scale=1 / size, size=(size * size, size * size))
+
+
+@dataclass
+class EquivarianceResult:
+    """The shifted image, the conv feature map and a dense layer's response to it, (12, 12) each.
+
+    conv_error: max |conv(shifted image) - shifted conv(image)|, zero for an equivariant layer.
+    dense_error: the same for the dense layer (responses reshaped to the image grid).
+    """
+
+    shift: tuple
+    image: np.ndarray
+    conv_map: np.ndarray
+    dense_map: np.ndarray
+    conv_error: float
+    dense_error: float
+    note: str = ""
+
+
+def equivariance(shift_rows=0, shift_cols=2, seed=0):
+    """Shift the pattern; compare the feature maps with the shifted maps of the unshifted image.
+
+    The conv layer (3 x 3 kernel, padding 1) keeps the image size; the dense layer maps the
+    144 pixels to 144 units with random weights (`seed`), drawn on the same grid.
+    """
+    x = equivariance_pattern()
+    shifted = shift_image(x, shift_rows, shift_cols)
+    K, D = equivariance_kernel(), dense_layer_weights(seed=seed)
+
+    def conv(image):
+        return correlate2d(image, K, padding=1)
+
+    def dense(image):
+        return (image.reshape(-1) @ D).reshape(image.shape)
+
+    conv_map, dense_map = conv(shifted), dense(shifted)
+    conv_error = np.abs(conv_map - shift_image(conv(x), shift_rows, shift_cols)).max()
+    dense_error = np.abs(dense_map - shift_image(dense(x), shift_rows, shift_cols)).max()
+    return EquivarianceResult((shift_rows, shift_cols), shifted, conv_map, dense_map,
+                              float(conv_error), float(dense_error))
+
+
+# --- 4. Generalisation to unvisited cells: which moves are blocked? --------------------
+
+LEARNING_RATE = 0.01  # Adam, full batch: the data are a few dozen images
+MIRRORED_MOVES = [0, 3, 2, 1]  # mirrored left-right, a wall on the left is one on the right
+
+
+def framed_images(maze):
+    """state_images with a frame of wall pixels around the grid; (N, 3, H + 2, W + 2).
+
+    The grid's edge blocks moves just as a wall does; drawn as wall, a filter can see it.
+    """
+    images = mz.state_images(maze)
+    framed = np.zeros(images.shape[:2] + (maze.shape[0] + 2, maze.shape[1] + 2))
+    framed[:, mz.WALL] = 1.0
+    framed[:, :, 1:-1, 1:-1] = images
+    return framed
+
+
+def blocked_moves(maze):
+    """1 where a move (up, right, down, left) leaves the agent where it is, else 0; (N, 4)."""
+    return np.array([[float(maze.neighbour(cell, a) == cell) for a in range(len(mz.ACTIONS))]
+                     for cell in maze.states])
+
+
+def mirror(images, labels):
+    """Images flipped left-right, with the labels of the moves right and left swapped."""
+    return images[..., ::-1].copy(), labels[:, MIRRORED_MOVES]
+
+
+def pooled_cnn(filters=8, outputs=4, seed=0):
+    """Conv2d(3, filters, 3) -> ReLU -> max over all positions -> Linear(filters, outputs).
+
+    The pooling keeps, for each filter, only how strongly its pattern occurs somewhere in the
+    image, not where: what a filter learned in one cell counts in every other cell.
+    """
+    maze = maze_setting().maze
+    return nn.Sequential(nn.Conv2d(3, filters, 3, rng=seed), nn.ReLU(),
+                         nn.MaxPool2d(max(maze.shape)), nn.Flatten(),
+                         nn.Linear(filters, outputs, rng=seed + 1))
+
+
+def flat_mlp(inputs, hidden_units=16, outputs=4, seed=0):
+    """Flatten -> Linear(inputs, hidden_units) -> ReLU -> Linear(hidden_units, outputs)."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(inputs, hidden_units, rng=seed), nn.ReLU(),
+                         nn.Linear(hidden_units, outputs, rng=seed + 1))
+
+
+def train_models(models, inputs, targets, updates, seed, progress_of):
+    """Train each model (Adam, full batch); `progress_of(name, history)` every 20 updates."""
+    histories = {}
+    for name, model in models.items():
+        def grow(step, history, name=name):
+            progress_of(name, history)
+        histories[name] = train(model, inputs[name], targets, method="gd", steps=updates,
+                                optimizer=Adam(model.parameters(), LEARNING_RATE), seed=seed,
+                                callback=grow, callback_every=20)
+    return histories
+
+
+@dataclass
+class GeneralisationResult:
+    """The CNN and the flat MLP trained on the visited cells' images; predictions everywhere."""
+
+    losses: dict  # "cnn" / "mlp" -> training loss per update
+    predicted: dict  # "cnn" / "mlp" -> (N, 4) blocked (True) or free, NaN-free once trained
+    labels: np.ndarray  # (N, 4) the truth
+    unvisited: np.ndarray  # indices of the cells no trajectory visited
+    parameters: dict  # "cnn" / "mlp" -> trainable numbers
+    filters: np.ndarray | None  # the CNN's learned filters (F, 3, 3, 3)
+    updates: int
+    mirrored: bool
+    note: str = ""
+
+    def accuracy(self, model, cells=None):
+        """Share of (cell, move) pairs predicted right, on the unvisited cells by default."""
+        cells = self.unvisited if cells is None else cells
+        return float((self.predicted[model][cells] == (self.labels[cells] > 0.5)).mean())
+
+    def move_accuracy(self, model):
+        """Accuracy on the unvisited cells per move (up, right, down, left); (4,)."""
+        right = self.predicted[model][self.unvisited] == (self.labels[self.unvisited] > 0.5)
+        return right.mean(axis=0)
+
+    def correct_moves(self, model):
+        """How many of the 4 moves the model gets right in each cell; (N,)."""
+        return (self.predicted[model] == (self.labels > 0.5)).sum(axis=1)
+
+
+def generalisation(filters=8, hidden_units=16, updates=300, mirrored=True, seed=0, progress=None):
+    """Learn which moves are blocked from the images of the visited cells only.
+
+    Training data: the images of the visited cells and, if `mirrored`, the same images flipped
+    left-right (still only cells the agent saw). Targets 1 (blocked) or 0, MSE, Adam on all
+    the data at once; a prediction above 0.5 counts as blocked.
+    """
+    setting = maze_setting()
+    maze = setting.maze
+    images, labels = framed_images(maze), blocked_moves(maze)
+    x, y = images[setting.visited], labels[setting.visited]
+    if mirrored:
+        flipped, flipped_labels = mirror(x, y)
+        x, y = np.concatenate([x, flipped]), np.concatenate([y, flipped_labels])
+    models = {"cnn": pooled_cnn(filters, 4, seed),
+              "mlp": flat_mlp(images[0].size, hidden_units, 4, seed)}
+    losses = {name: np.zeros(0) for name in models}
+    predicted = {name: np.zeros(labels.shape, dtype=bool) for name in models}
+
+    def result(updates_done, trained):
+        return GeneralisationResult(
+            dict(losses), {n: predicted[n] for n in models}, labels, setting.unvisited,
+            {n: nn.count_parameters(m) for n, m in models.items()},
+            models["cnn"][0].weight.data.copy() if trained else None, updates_done, mirrored)
+
+    def grow(name, history):
+        losses[name] = history.loss
+        if progress is not None:
+            progress(result(history.updates, False))
+
+    histories = train_models(models, {"cnn": x, "mlp": x}, y, updates, seed, grow)
+    for name, model in models.items():
+        losses[name] = histories[name].loss
+        predicted[name] = model(images) > 0.5
+    return result(updates, True)
+
+
+# --- 5. The same comparison on V^pi ----------------------------------------------
+
+VALUE_SCALE = 10.0  # networks learn V^pi / 10, of order 1
+VALUE_MODELS = ("cnn", "image_mlp", "coordinates_mlp")
+
+
+@dataclass
+class ValueResult:
+    """Three networks trained on V^pi of the visited cells: estimates (N,) of every cell."""
+
+    losses: dict
+    estimates: dict  # model -> (N,) V_hat, NaN until trained
+    values: np.ndarray  # V^pi (N,)
+    unvisited: np.ndarray
+    parameters: dict
+    updates: int
+    note: str = ""
+
+    def rmse(self, model, cells=None):
+        """Root mean squared error against V^pi, on the unvisited cells by default."""
+        cells = self.unvisited if cells is None else cells
+        return float(np.sqrt(np.mean((self.estimates[model] - self.values)[cells] ** 2)))
+
+    def mean_baseline(self):
+        """The error of guessing the mean value of the visited cells everywhere (unvisited)."""
+        visited = np.setdiff1d(np.arange(len(self.values)), self.unvisited)
+        return float(np.sqrt(np.mean((self.values[self.unvisited]
+                                      - self.values[visited].mean()) ** 2)))
+
+
+def value_generalisation(filters=8, hidden_units=16, updates=300, seed=0, progress=None):
+    """Fit V^pi on the visited cells with the pooled CNN, an MLP on the flat image and an MLP
+    on the two coordinates (row, column scaled to [-1, 1]); all trained alike."""
+    setting = maze_setting()
+    maze = setting.maze
+    images = framed_images(maze)
+    inputs_all = {"cnn": images, "image_mlp": images,
+                  "coordinates_mlp": mz.normalised_coordinates(maze)}
+    models = {"cnn": pooled_cnn(filters, 1, seed),
+              "image_mlp": flat_mlp(images[0].size, hidden_units, 1, seed),
+              "coordinates_mlp": flat_mlp(2, hidden_units, 1, seed)}
+    visited = setting.visited
+    targets = setting.values[visited, None] / VALUE_SCALE
+    losses = {name: np.zeros(0) for name in models}
+    estimates = {name: np.full(maze.n_states, np.nan) for name in models}
+
+    def result(updates_done):
+        return ValueResult(dict(losses), dict(estimates), setting.values, setting.unvisited,
+                           {n: nn.count_parameters(m) for n, m in models.items()}, updates_done)
+
+    def grow(name, history):
+        losses[name] = history.loss
+        if progress is not None:
+            progress(result(history.updates))
+
+    histories = train_models(models, {n: x[visited] for n, x in inputs_all.items()}, targets,
+                             updates, seed, grow)
+    for name, model in models.items():
+        losses[name] = histories[name].loss
+        estimates[name] = VALUE_SCALE * model(inputs_all[name])[:, 0]
+    return result(updates)

@@ -4,9 +4,11 @@ import itertools
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from lecture_utils import convolution as cv
 from lecture_utils import nn
+from lecture_utils.running_example import maze_setting
 
 pytestmark = pytest.mark.usefixtures("no_warnings")  # a warning fails the test
 
@@ -26,7 +28,7 @@ def conv2d_layer(W, padding=0, stride=1):
     return layer
 
 
-# --- 1. the formula --------------------------------------------------------------------------
+# --- 1. the formula ----------------------------------------------
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 5])
@@ -87,7 +89,7 @@ def test_an_entry_outside_the_output_is_refused():
         cv.correlation_entry(np.zeros((7, 7)), np.ones((3, 3)), 6, 1)
 
 
-# --- 2. parameter sharing ------------------------------------------------------------------------
+# --- 2. parameter sharing ----------------------------------------------
 
 
 def test_calculator_gives_the_slides_two_counts():
@@ -101,7 +103,7 @@ def test_parameter_counts_equal_the_engine_layers():
     assert cv.dense_parameter_count(8, 3, 10) == nn.count_parameters(nn.Linear(8 * 8 * 3, 10))
 
 
-# --- 3. equivariance ---------------------------------------------------------------------------
+# --- 3. equivariance ----------------------------------------------
 
 
 def test_shift_image_moves_the_pixels_and_fills_with_zeros():
@@ -110,3 +112,101 @@ def test_shift_image_moves_the_pixels_and_fills_with_zeros():
     np.testing.assert_array_equal(shifted[1:, :3], x[:3, 1:])
     assert (shifted[0] == 0).all() and (shifted[:, 3] == 0).all()
     np.testing.assert_array_equal(cv.shift_image(x, 0, 0), x)
+
+
+@pytest.mark.parametrize("rows, cols", list(itertools.product(range(-3, 4), range(-3, 4))))
+def test_conv_map_shifts_exactly_with_the_pattern_and_the_dense_response_does_not(rows, cols):
+    result = cv.equivariance(rows, cols)
+    assert result.conv_error < 1e-12  # away from the borders: exact
+    if (rows, cols) != (0, 0):
+        assert result.dense_error > 0.3
+
+
+def test_equivariance_breaks_only_when_the_pattern_reaches_the_border():
+    # the pattern's feature map spans rows 3..8: a shift of 5 pushes it off the 12x12 grid
+    assert cv.equivariance(4, 0).conv_error == 0.0
+    assert cv.equivariance(5, 0).conv_error > 0.5 and cv.equivariance(0, -5).conv_error > 0.5
+    assert cv.equivariance(0, 0).dense_error == 0.0
+
+
+# --- 4. generalisation to unvisited cells ----------------------------------------------
+
+
+def test_most_unvisited_cells_are_blocked_only_on_the_right_which_no_visited_cell_is():
+    setting = maze_setting()
+    labels = cv.blocked_moves(setting.maze)
+    assert len(setting.unvisited) == 12 and {"s2", "s4"} <= {
+        name for name, cell in setting.maze.named_states.items()
+        if setting.maze.index(cell) in setting.unvisited}
+    right_only = [0, 1, 0, 0]
+    assert labels[setting.unvisited, 1].all()  # right blocked in every unvisited cell
+    assert (labels[setting.unvisited] == right_only).all(axis=1).sum() == 10
+    visited = labels[setting.visited]
+    assert not (visited == right_only).all(axis=1).any()
+    _, flipped = cv.mirror(cv.framed_images(setting.maze)[setting.visited], visited)
+    assert (flipped == right_only).all(axis=1).sum() == 10  # the mirror shows it
+
+
+def test_blocked_moves_follow_the_walls_and_the_frame():
+    maze = maze_setting().maze
+    labels = cv.blocked_moves(maze)
+    assert labels[maze.index((0, 0))].tolist() == [1, 0, 0, 1]  # top-left corner
+    assert labels[maze.index((3, 1))].tolist() == [0, 1, 0, 0]  # s2: the wall on its right
+    images = cv.framed_images(maze)
+    assert images.shape == (37, 3, 9, 9) and (images[:, 0, 0] == 1).all()
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """generalisation() for seeds 0..10 (the seed slider's range), mirrored and not."""
+    with threadpool_limits(1):
+        return {(seed, m): cv.generalisation(seed=seed, mirrored=m)
+                for seed in range(11) for m in (True, False)}
+
+
+def test_cnn_beats_the_flat_mlp_on_unvisited_cells_for_every_seed(runs):
+    for seed in range(11):
+        result = runs[seed, True]
+        assert result.accuracy("cnn") >= 0.93, seed
+        assert result.accuracy("mlp") <= 0.53, seed
+        assert result.accuracy("cnn") - result.accuracy("mlp") >= 0.4, seed
+        assert result.accuracy("cnn", maze_setting().visited) >= 0.98
+    assert runs[0, True].accuracy("cnn") == 1.0
+    assert runs[0, True].parameters == {"cnn": 260, "mlp": 3972}
+
+
+def test_without_the_mirrored_images_the_cnn_misses_the_right_hand_walls(runs):
+    accuracies = [runs[seed, False].accuracy("cnn") for seed in range(11)]
+    assert 0.5 < min(accuracies) and max(accuracies) < 0.99
+    assert runs[0, False].move_accuracy("cnn")[1] < 0.1  # seed 0: right is the move it misses
+    assert all(runs[seed, False].accuracy("mlp") <= 0.48 for seed in range(11))
+
+
+def test_the_flat_mlp_guesses_what_was_common_in_training(runs):
+    result = runs[0, False]
+    # at unvisited cells the agent pixel's weights are untrained: the MLP predicts up and down
+    # free, right free, left blocked, as in most visited cells: 22 of 48 pairs right
+    assert result.predicted["mlp"][result.unvisited].tolist() == [[False, False, False, True]] * 12
+    assert result.accuracy("mlp") == pytest.approx(22 / 48)
+
+
+def test_generalisation_reports_progress_with_growing_losses():
+    seen = []
+    with threadpool_limits(1):
+        cv.generalisation(updates=60, progress=lambda r: seen.append(
+            (len(r.losses["cnn"]), len(r.losses["mlp"]))))
+    assert seen[0] == (20, 0) and seen[-1] == (60, 60) and len(seen) == 6
+
+
+# --- 5. V^pi ----------------------------------------------
+
+
+def test_on_v_pi_coordinates_do_best_and_the_image_mlp_is_worse_than_the_mean():
+    with threadpool_limits(1):
+        for seed in range(11):
+            result = cv.value_generalisation(seed=seed)
+            rmse = {m: result.rmse(m) for m in cv.VALUE_MODELS}
+            assert rmse["coordinates_mlp"] < 2.2 and rmse["coordinates_mlp"] < min(
+                rmse["cnn"], rmse["image_mlp"]) - 0.5, seed
+            assert rmse["image_mlp"] > result.mean_baseline() + 0.5, seed
+    assert result.mean_baseline() == pytest.approx(3.48, abs=0.01)
