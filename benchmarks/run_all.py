@@ -80,6 +80,8 @@ def range_values(control, n=8):
 
     if isinstance(control.value, bool):  # a checkbox
         return [False, True]
+    if isinstance(control.value, str) and not hasattr(control, "options"):  # a text box
+        return [control.value]
     if hasattr(control, "options"):  # dropdowns and selection sliders
         return [o[1] if isinstance(o, tuple) else o for o in control.options]
     if control.__class__.__name__ == "FloatLogSlider":
@@ -93,6 +95,8 @@ def neighbours(control):
     """The values one step either side of a control's current value (a small slider move)."""
     if isinstance(control.value, bool):  # a checkbox: the other state
         return [not control.value]
+    if isinstance(control.value, str) and not hasattr(control, "options"):  # a text box
+        return []
     if hasattr(control, "options"):
         values = range_values(control)
         k = values.index(control.value)

@@ -70,6 +70,16 @@ def dropdown(options, value=None, description=""):
                             style=style, layout=layout)
 
 
+def text_box(value, description="", placeholder=""):
+    """A labelled one-line text box (e.g. a kernel typed as "1 0 -1; 1 0 -1; 1 0 -1").
+
+    It sends its text when Enter is pressed or the box loses focus, not at every key.
+    """
+    layout, style = _sizes()
+    return widgets.Text(value=value, description=description, placeholder=placeholder,
+                        continuous_update=False, layout=layout, style=style)
+
+
 def control_grid(controls):
     """Controls side by side as far as the page is wide, then on the next row.
 
@@ -99,6 +109,8 @@ def control_extremes(control):
         return list(dict.fromkeys(values))
     if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
         return [False, True]
+    if isinstance(control, widgets.Text):  # free text has no extremes: its default
+        return [control.value]
     raise TypeError(f"no known extremes for control {type(control).__name__}")
 
 

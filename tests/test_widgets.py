@@ -4,7 +4,7 @@ import ipywidgets as widgets
 import pytest
 from matplotlib.figure import Figure
 
-from lecture_utils.widgets import Panel, control_extremes, dropdown, render_png, slider
+from lecture_utils.widgets import Panel, control_extremes, dropdown, render_png, slider, text_box
 
 
 class CountingView:
@@ -124,3 +124,13 @@ def test_controls_sit_in_columns_as_wide_as_one_control():
     grid = panel.widget.children[1]
     assert grid.children == tuple(panel.controls.values())
     assert grid.layout.grid_template_columns == "repeat(auto-fill, 420px)"
+
+
+def test_a_text_box_sends_its_text_on_enter_and_a_sweep_keeps_its_default():
+    box = text_box("1 0 -1", "kernel")
+    assert isinstance(box, widgets.Text) and box.continuous_update is False
+    assert control_extremes(box) == ["1 0 -1"]
+    panel = Panel(lambda a=1, text="x": Result(len(text) * a), CountingView(),
+                  {"a": slider(1, 0, 2), "text": box})
+    box.value = "abc"
+    assert panel.result.value == 3
