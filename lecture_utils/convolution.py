@@ -20,13 +20,18 @@ drawn in place and a panel:
 
 from dataclasses import dataclass
 
+import ipywidgets as widgets
 import numpy as np
+from matplotlib.patches import Rectangle
+from matplotlib.patheffects import withStroke
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from . import maze as mz
-from . import nn
+from . import nn, plots, style
 from .optim import Adam
 from .running_example import maze_setting
 from .train import train
+from .widgets import Panel, dropdown, slider, text_box
 
 # --- 1. The formula ----------------------------------------------
 
@@ -364,3 +369,509 @@ def value_generalisation(filters=8, hidden_units=16, updates=300, seed=0, progre
         losses[name] = histories[name].loss
         estimates[name] = VALUE_SCALE * model(inputs_all[name])[:, 0]
     return result(updates)
+
+
+# === Panels ======================================================================================
+
+PICTURES = ("maze", "letter")
+KERNELS = {
+    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    "blur": [[1 / 9] * 3] * 3,
+    "vertical edge": [[1, 0, -1], [1, 0, -1], [1, 0, -1]],
+    "horizontal edge": [[1, 1, 1], [0, 0, 0], [-1, -1, -1]],
+    "typed below": None,
+}
+MAX_KERNEL = 5
+MAX_PADDING, MAX_STRIDE, MAX_INDEX = 2, 3, 12
+WHITE_OUTLINE = [withStroke(linewidth=2, foreground="white")]  # numbers readable on any cell
+
+
+def picture(name="maze"):
+    """A small grey image (H, W) in [0, 1]: "maze" (its walls) or "letter" (an F and a stroke)."""
+    if name == "maze":
+        return maze_setting().maze.walls.astype(float)
+    if name == "letter":
+        x = np.zeros((10, 10))
+        x[1:9, 1] = 1.0  # the F: its stem,
+        x[1, 1:5] = 1.0  # its top bar
+        x[4, 1:4] = 1.0  # and its middle bar
+        for r in range(2, 9):  # a diagonal stroke, half as bright
+            x[r, r] = 0.5
+        return x
+    raise ValueError(f"picture must be one of {list(PICTURES)}, got {name!r}")
+
+
+def parse_kernel(text):
+    """A square kernel from text such as "1 0 -1; 2 0 -2; 1 0 -1" (rows split by ';'); (k, k)."""
+    rows = [row.replace(",", " ").split() for row in str(text).replace("\n", ";").split(";")]
+    rows = [row for row in rows if row]
+    try:
+        rows = [[float(v) for v in row] for row in rows]
+    except ValueError:
+        raise ValueError(f"the typed kernel {text!r} must hold numbers only, e.g. "
+                         "'1 0 -1; 2 0 -2; 1 0 -1'") from None
+    if not 1 <= len(rows) <= MAX_KERNEL or any(len(row) != len(rows) for row in rows):
+        raise ValueError(f"the typed kernel must be square, 1x1 to {MAX_KERNEL}x{MAX_KERNEL}, "
+                         "with rows split by ';', e.g. '1 0 -1; 2 0 -2; 1 0 -1'")
+    W = np.array(rows)
+    if not np.isfinite(W).all():
+        raise ValueError("the typed kernel must hold finite numbers")
+    return W
+
+
+@dataclass
+class StepResult:
+    """One entry y_ij of the correlation of a picture with a kernel, and the whole output map."""
+
+    image: np.ndarray  # (H, W) the picture
+    kernel: np.ndarray  # (k, k)
+    padding: int
+    stride: int
+    output: np.ndarray  # (rows, cols)
+    i: int  # the entry shown, from 1
+    j: int
+    value: float
+    patch: np.ndarray  # (k, k) the part of the padded picture under the kernel
+    note: str = ""
+
+    @property
+    def padded(self):
+        return pad(self.image, self.padding)
+
+    def size_formula(self):
+        """The output-size formula with this setting's numbers, rows then columns."""
+        k, p, s = self.kernel.shape[0], self.padding, self.stride
+        H, W = self.image.shape
+        texts = [f"floor(({n} + 2*{p} - {k}) / {s}) + 1 = {m}"
+                 for n, m in zip((H, W), self.output.shape, strict=True)]
+        return f"rows {texts[0]},  columns {texts[1]}"
+
+    def entry_formula(self):
+        """y_ij = W_11 x_.. + ... with the numbers filled in, a few products per line."""
+        per_line = max(5, self.kernel.shape[0] + 2)
+        terms = [f"({w:.3g})({x:.3g})" for w, x in zip(self.kernel.ravel(), self.patch.ravel(),
+                                                       strict=True)]
+        lines = [" + ".join(terms[k:k + per_line]) for k in range(0, len(terms), per_line)]
+        return f"$y_{{{self.i},{self.j}}}$ = " + "\n    + ".join(lines) + f" = {self.value:.3g}"
+
+
+def step_convolution(picture_name="maze", kernel="vertical edge", typed="1 0 -1; 2 0 -2; 1 0 -1",
+                     i=2, j=3, padding=0, stride=1):
+    """The slide's y_ij for one (i, j) (from 1), and the whole output map of the setting.
+
+    kernel: a preset of KERNELS, or "typed below" to use the kernel typed in `typed`.
+    An (i, j) beyond the output is moved to its last row or column, with a note.
+    """
+    x = picture(picture_name)
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {list(KERNELS)}, got {kernel!r}")
+    W = parse_kernel(typed) if KERNELS[kernel] is None else np.array(KERNELS[kernel], float)
+    y = correlate2d(x, W, padding, stride)  # raises ValueError for a kernel too large
+    rows, cols = y.shape
+    note = ""
+    if i > rows or j > cols:
+        note = (f"the output has only {rows} rows and {cols} columns: showing "
+                f"({min(i, rows)}, {min(j, cols)})")
+        i, j = min(i, rows), min(j, cols)
+    value, patch = correlation_entry(x, W, i, j, padding, stride)
+    return StepResult(x, W, padding, stride, y, i, j, value, patch, note)
+
+
+def _image_axes(ax, title):
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_title(title, fontsize="medium")
+
+
+class StepView:
+    """Left: the padded picture, the kernel's patch outlined and its numbers written in.
+    Middle: the kernel. Right: the output map, filled in up to y_ij. Below: y_ij computed."""
+
+    def __init__(self):
+        self.figure = plots.new_figure(10.0, 4.3)
+        grid = self.figure.add_gridspec(2, 3, width_ratios=[1.25, 0.6, 1.25],
+                                        height_ratios=[1, 0.22])
+        self.picture_ax = self.figure.add_subplot(grid[0, 0])
+        self.kernel_ax = self.figure.add_subplot(grid[0, 1])
+        self.output_ax = self.figure.add_subplot(grid[0, 2])
+        text_ax = self.figure.add_subplot(grid[1, :])
+        text_ax.set_axis_off()
+        _image_axes(self.picture_ax, "input x (zeros around it: padding)")
+        _image_axes(self.kernel_ax, "kernel W")
+        _image_axes(self.output_ax, "output y (filled in up to $y_{ij}$)")
+        self.picture = self.picture_ax.imshow(np.zeros((2, 2)), cmap="Greys", vmin=-0.1,
+                                              vmax=1.6, interpolation="nearest")
+        self.border = self.picture_ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=1,
+                                                          ls=":", edgecolor=style.TRUE_COLOUR))
+        self.patch = self.picture_ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.5,
+                                                         edgecolor=style.ERROR_COLOUR))
+        self.patch_numbers = [self.picture_ax.text(0, 0, "", ha="center", va="center",
+                                                   fontsize="x-small", color="black",
+                                                   path_effects=WHITE_OUTLINE)
+                              for _ in range(MAX_KERNEL ** 2)]
+        self.kernel = self.kernel_ax.imshow(np.zeros((3, 3)), cmap="RdBu_r", vmin=-1, vmax=1,
+                                            interpolation="nearest")
+        self.kernel_numbers = [self.kernel_ax.text(0, 0, "", ha="center", va="center",
+                                                   fontsize="small", color="black",
+                                                   path_effects=WHITE_OUTLINE)
+                               for _ in range(MAX_KERNEL ** 2)]
+        self.output = self.output_ax.imshow(np.zeros((2, 2)), cmap="RdBu_r", vmin=-1, vmax=1,
+                                            interpolation="nearest")
+        self.entry = self.output_ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.5,
+                                                        edgecolor=style.ERROR_COLOUR))
+        self.colorbar = self.figure.colorbar(self.output, ax=self.output_ax, shrink=0.85)
+        self.colorbar.locator = MaxNLocator(4)
+        self.formula = text_ax.text(0.0, 1.0, "", va="top", ha="left", fontsize="small",
+                                    transform=text_ax.transAxes)
+        self.size = self.figure.suptitle(" ", fontsize="small")
+        plots.freeze_layout(self.figure)
+        self.shown = None  # (picture, padding, kernel, stride): what the frames were set for
+
+    def update(self, result):
+        k, s = result.kernel.shape[0], result.stride
+        padded, (rows, cols) = result.padded, result.output.shape
+        frame = (result.image.tobytes(), result.padding, result.kernel.tobytes(), s)
+        if frame != self.shown:  # a new picture, padding, kernel or stride: new frames
+            self._set_frames(result, padded)
+            self.shown = frame
+        top, left = (result.i - 1) * s, (result.j - 1) * s
+        self.patch.set_bounds(left - 0.5, top - 0.5, k, k)
+        for n, text in enumerate(self.patch_numbers):
+            a, b = divmod(n, k)
+            text.set_visible(n < k * k)
+            if n < k * k:
+                text.set_position((left + b, top + a))
+                text.set_text(f"{result.patch[a, b]:.2g}")
+        filled = np.full(rows * cols, np.nan)
+        upto = (result.i - 1) * cols + result.j
+        filled[:upto] = result.output.ravel()[:upto]
+        self.output.set_data(np.ma.masked_invalid(filled.reshape(rows, cols)))
+        self.entry.set_bounds(result.j - 1.5, result.i - 1.5, 1, 1)
+        self.formula.set_text(result.entry_formula())
+
+    def _set_frames(self, result, padded):
+        k = result.kernel.shape[0]
+        H, W = padded.shape
+        self.picture.set_data(padded)
+        self.picture.set_extent((-0.5, W - 0.5, H - 0.5, -0.5))
+        self.picture_ax.set(xlim=(-0.5, W - 0.5), ylim=(H - 0.5, -0.5))
+        p = result.padding
+        self.border.set_bounds(p - 0.5, p - 0.5, result.image.shape[1], result.image.shape[0])
+        self.border.set_visible(p > 0)
+        top = max(float(np.abs(result.kernel).max()), 1e-9)
+        self.kernel.set_data(result.kernel)
+        self.kernel.set_clim(-top, top)
+        self.kernel.set_extent((-0.5, k - 0.5, k - 0.5, -0.5))
+        self.kernel_ax.set(xlim=(-0.5, k - 0.5), ylim=(k - 0.5, -0.5))
+        for n, text in enumerate(self.kernel_numbers):
+            a, b = divmod(n, k)
+            text.set_visible(n < k * k)
+            if n < k * k:
+                text.set_position((b, a))
+                text.set_text(f"{result.kernel[a, b]:.2g}")
+        rows, cols = result.output.shape
+        self.output.set_extent((-0.5, cols - 0.5, rows - 0.5, -0.5))
+        self.output_ax.set(xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5))
+        top = max(float(np.abs(result.output).max()), 1e-9)
+        self.output.set_clim(-top, top)
+        self.size.set_text(f"output size = floor((n + 2p - k) / s) + 1:  {result.size_formula()}")
+
+
+def stepper_panel():
+    """Sliders for (i, j) walk the kernel over the picture; presets, a typed kernel, padding."""
+    controls = {"picture_name": dropdown(list(PICTURES), "maze", "picture"),
+                "kernel": dropdown(list(KERNELS), "vertical edge", "kernel"),
+                "typed": text_box("1 0 -1; 2 0 -2; 1 0 -1", "typed kernel"),
+                "i": slider(2, 1, MAX_INDEX, 1, "output row i"),
+                "j": slider(3, 1, MAX_INDEX, 1, "output column j"),
+                "padding": slider(0, 0, MAX_PADDING, 1, "padding p"),
+                "stride": slider(1, 1, MAX_STRIDE, 1, "stride s")}
+    return Panel(step_convolution, StepView(), controls,
+                 question="The vertical-edge kernel weights the left column +1 and the right "
+                          "column -1. Where in the maze will the output be large, where "
+                          "negative, and where zero?")
+
+
+PANELS = {"stepper": stepper_panel}
+
+
+@dataclass
+class CountResult:
+    """Parameters of a dense input layer and of a convolutional one on the same image."""
+
+    image_size: int
+    channels: int
+    hidden_units: int
+    filters: int
+    kernel_size: int
+    dense: int
+    conv: int
+    note: str = ""
+
+
+def parameter_counts(image_size=128, channels=3, hidden_units=128, filters=16, kernel_size=5):
+    """dense_parameter_count and conv_parameter_count for one setting of the calculator."""
+    note = (f"a {kernel_size}x{kernel_size} kernel does not fit a {image_size}x{image_size} "
+            "image" if kernel_size > image_size else "")
+    return CountResult(image_size, channels, hidden_units, filters, kernel_size,
+                       dense_parameter_count(image_size, channels, hidden_units),
+                       conv_parameter_count(channels, filters, kernel_size), note)
+
+
+class CountView:
+    """Two bars on a log scale: the dense layer's parameters and the conv layer's."""
+
+    def __init__(self):
+        self.figure = plots.new_figure(8.5, 3.0)
+        ax = self.figure.add_subplot()
+        self.bars = ax.barh([1, 0], [1, 1], color=[style.DATA_COLOUR, style.FIT_COLOUR],
+                            height=0.6)
+        ax.set_xscale("log")
+        ax.set_xlim(1, 1e10)
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_yticks([1, 0], ["fully\nconnected", "convolutional"])
+        ax.set_ylim(-0.6, 1.6)
+        ax.set_xlabel("trainable parameters (log scale)")
+        self.labels = [ax.text(1, y, "", va="center", ha="left", fontsize="small")
+                       for y in (1, 0)]
+        self.title = self.figure.suptitle(" \n ", fontsize="medium")
+        plots.freeze_layout(self.figure)
+
+    def update(self, result):
+        n, C, H, F, k = (result.image_size, result.channels, result.hidden_units,
+                         result.filters, result.kernel_size)
+        texts = (f"  {result.dense:,} = {n}x{n}x{C} x {H} + {H}",
+                 f"  {result.conv:,} = {F} x ({k}x{k}x{C} + 1)")
+        for bar, label, count, text in zip(self.bars, self.labels, (result.dense, result.conv),
+                                           texts, strict=True):
+            bar.set_width(count)
+            label.set_x(count)
+            label.set_text(text)
+        self.title.set_text(f"a {n}x{n} image with {C} channel{'s' if C > 1 else ''}: the dense "
+                            f"layer needs {result.dense / result.conv:,.0f} times as many "
+                            "parameters\n(the conv layer's count does not depend on the "
+                            "image size)")
+
+
+def calculator_panel():
+    """Sliders for the image and the layers; the two parameter counts side by side."""
+    controls = {"image_size": slider(128, 8, 256, 8, "image size n"),
+                "channels": slider(3, 1, 4, 1, "channels C"),
+                "hidden_units": slider(128, 8, 512, 8, "hidden units"),
+                "filters": slider(16, 1, 64, 1, "filters F"),
+                "kernel_size": slider(5, 1, 11, 1, "kernel size k")}
+    return Panel(parameter_counts, CountView(), controls,
+                 question="Double the image size. By what factor does each count grow?")
+
+
+PANELS["calculator"] = calculator_panel
+
+
+class EquivarianceView:
+    """The shifted pattern, the conv feature map and a dense layer's response, side by side."""
+
+    def __init__(self):
+        self.figure = plots.new_figure(10.0, 3.7)
+        axes = self.figure.subplots(1, 3)
+        titles = ("input: the pattern, shifted", "conv feature map\n(3x3 kernel, padding 1)",
+                  "dense layer's response\n(144 units on the same grid)")
+        size = EQUIVARIANCE_SIZE
+        self.images, self.boxes = [], []
+        for ax, title, cmap, top in zip(axes, titles, ("gray_r", "RdBu_r", "RdBu_r"),
+                                        (1.0, 3.0, 0.6), strict=True):
+            _image_axes(ax, title)
+            self.images.append(ax.imshow(np.zeros((size, size)), cmap=cmap, interpolation="nearest",
+                                         vmin=-top if cmap != "gray_r" else -0.2, vmax=top))
+        for ax in axes[:2]:  # where the unshifted pattern's map would go, shifted
+            self.boxes.append(ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=1.5, ls="--",
+                                                     edgecolor=style.PALETTE[2])))
+        self.title = self.figure.suptitle(" \n ", fontsize="medium")
+        plots.freeze_layout(self.figure)
+
+    def update(self, result):
+        for image, data in zip(self.images, (result.image, result.conv_map, result.dense_map),
+                               strict=True):
+            image.set_data(data)
+        r, c = result.shift
+        self.boxes[0].set_bounds(3.5 + c, 3.5 + r, 3, 4)  # the L and its dot: rows 4..7, cols 4..6
+        self.boxes[1].set_bounds(2.5 + c, 2.5 + r, 5, 6)  # one pixel more on every side
+        self.title.set_text(f"shift ({r:+d} rows, {c:+d} columns): the conv map moves with the "
+                            f"pattern (it differs from the shifted map by {result.conv_error:.2g})"
+                            f";\nthe dense response changes instead (by up to "
+                            f"{result.dense_error:.2f})")
+
+
+def equivariance_panel():
+    """Shift sliders move the pattern; the conv feature map moves along, the dense one does not."""
+    controls = {"shift_rows": slider(0, -3, 3, 1, "shift down"),
+                "shift_cols": slider(2, -3, 3, 1, "shift right"),
+                "seed": slider(0, 0, 5, 1, "dense weights seed")}
+    return Panel(equivariance, EquivarianceView(), controls,
+                 question="Move the pattern two cells to the right. What happens to the conv "
+                          "feature map, and what to the dense layer's response?")
+
+
+PANELS["equivariance"] = equivariance_panel
+
+
+MODEL_COLOURS = {"cnn": style.FIT_COLOUR, "mlp": style.DATA_COLOUR, "image_mlp": style.DATA_COLOUR,
+                 "coordinates_mlp": "C2"}
+MODEL_NAMES = {"cnn": "CNN (conv + pooling)", "mlp": "MLP on the flat image",
+               "image_mlp": "MLP on the flat image", "coordinates_mlp": "MLP on (row, column)"}
+SHORT_NAMES = {"cnn": "CNN", "mlp": "flat MLP"}
+MAX_FILTERS = 16
+
+
+def filter_mosaic(filters):
+    """The wall and agent channels of each 3x3 filter side by side, NaN gaps; (7, 4 F - 1)."""
+    if filters is None:
+        return np.full((7, 3), np.nan)
+    mosaic = np.full((7, 4 * len(filters) - 1), np.nan)
+    for f, weights in enumerate(filters):
+        mosaic[0:3, 4 * f:4 * f + 3] = weights[mz.WALL]
+        mosaic[4:7, 4 * f:4 * f + 3] = weights[mz.AGENT]
+    return mosaic
+
+
+class LossLines:
+    """Training losses of several models on a log scale with fixed limits (a live curve)."""
+
+    def __init__(self, ax, models, updates_max, low=1e-5, high=10.0):
+        self.lines = {m: ax.plot([], [], color=MODEL_COLOURS[m], label=MODEL_NAMES[m])[0]
+                      for m in models}
+        ax.set_yscale("log")
+        ax.set(xlim=(0, updates_max), ylim=(low, high), xlabel="update")
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_title("training loss (MSE)", fontsize="medium")
+
+    def update(self, losses):
+        for model, line in self.lines.items():
+            loss = np.asarray(losses.get(model, []))
+            line.set_data(np.arange(1, len(loss) + 1), loss)
+
+
+class GeneralisationView:
+    """Top: moves predicted right in every cell, CNN and MLP (dots: visited); the losses.
+    Bottom: the CNN's learned filters, wall and agent channel."""
+
+    MAX_UPDATES = 600
+
+    def __init__(self):
+        setting = maze_setting()
+        self.figure = plots.new_figure(10.0, 5.2)
+        grid = self.figure.add_gridspec(2, 3, height_ratios=[1, 0.38])
+        cnn_ax, mlp_ax = self.figure.add_subplot(grid[0, 0]), self.figure.add_subplot(grid[0, 1])
+        loss_ax, self.filter_ax = self.figure.add_subplot(grid[0, 2]), self.figure.add_subplot(
+            grid[1, :])
+        zeros = np.zeros(setting.maze.n_states)
+        self.maps = {m: plots.ValueHeatmap(ax, setting.maze, zeros, clim=(0, 4),
+                                           visited=setting.visited, colorbar=m == "mlp")
+                     for m, ax in (("cnn", cnn_ax), ("mlp", mlp_ax))}
+        self.maps["mlp"].colorbar.set_label("moves predicted\ncorrectly (of 4)")
+        self.maps["mlp"].colorbar.set_ticks(range(5))
+        self.titles = {m: ax.set_title(" \n ", fontsize="medium")
+                       for m, ax in (("cnn", cnn_ax), ("mlp", mlp_ax))}
+        self.losses = LossLines(loss_ax, ("cnn", "mlp"), self.MAX_UPDATES)
+        loss_ax.legend(loc="lower left", fontsize="x-small")
+        self.filters = self.filter_ax.imshow(filter_mosaic(None), cmap="RdBu_r", vmin=-1, vmax=1,
+                                             interpolation="nearest", aspect="equal")
+        _image_axes(self.filter_ax, "the CNN's filters: wall channel (top), agent channel "
+                                    "(bottom); red positive, blue negative")
+        plots.freeze_layout(self.figure)
+
+    def update(self, result):
+        for model, heatmap in self.maps.items():
+            trained = result.filters is not None
+            cells = result.correct_moves(model) if trained else np.full(len(result.labels),
+                                                                        np.nan)
+            heatmap.update(cells, clim=(0, 4))
+            self.titles[model].set_text(
+                f"{SHORT_NAMES[model]}, {result.parameters[model]:,} parameters\n" +
+                (f"{100 * result.accuracy(model):.0f}% right on unvisited" if trained else ""))
+        self.losses.update(result.losses)
+        mosaic = filter_mosaic(result.filters)
+        self.filters.set_data(np.ma.masked_invalid(mosaic))
+        width = mosaic.shape[1]
+        self.filters.set_extent((-0.5, width - 0.5, 6.5, -0.5))
+        self.filter_ax.set_xlim(-0.5, 4 * MAX_FILTERS - 1.5)  # filters fill from the left
+        top = np.nanmax(np.abs(mosaic)) if np.isfinite(mosaic).any() else 1.0
+        self.filters.set_clim(-top, top)
+
+
+def generalisation_panel():
+    """Which moves are blocked: the CNN and the flat MLP trained behind a Train button."""
+    controls = {"filters": slider(8, 2, MAX_FILTERS, 1, "CNN filters"),
+                "hidden_units": slider(16, 4, 64, 4, "MLP hidden units"),
+                "updates": slider(300, 100, GeneralisationView.MAX_UPDATES, 50, "updates"),
+                "mirrored": widgets.Checkbox(value=True, description="add mirrored images"),
+                "seed": slider(0, 0, 10, 1, "random seed")}
+    return Panel(generalisation, GeneralisationView(), controls, button="Train",
+                 question="Both networks are right on every visited cell. Which one will know "
+                          "that a wall blocks the move right at s2, a cell it never saw?")
+
+
+PANELS["generalisation"] = generalisation_panel
+
+
+class ValueView:
+    """Left: the error on the unvisited cells per model. Middle: V^pi and the estimates on the
+    unvisited cells. Right: the training losses."""
+
+    MAX_UPDATES = 600
+
+    def __init__(self):
+        setting = maze_setting()
+        maze = setting.maze
+        self.figure = plots.new_figure(10.0, 3.9)
+        bar_ax, value_ax, loss_ax = self.figure.subplots(1, 3, width_ratios=[0.8, 1.3, 1])
+        x = np.arange(len(VALUE_MODELS))
+        self.bars = bar_ax.bar(x, np.zeros(len(x)), color=[MODEL_COLOURS[m] for m in VALUE_MODELS])
+        bar_ax.set_xticks(x, ["CNN", "image\nMLP", "(row, col)\nMLP"])
+        self.baseline = bar_ax.axhline(1.0, color=style.TRUE_COLOUR, ls="--", lw=1.2)
+        bar_ax.text(-0.45, 5.6, "dashed: guess the\nvisited cells' mean", fontsize="x-small",
+                    va="top", color=style.TRUE_COLOUR)
+        bar_ax.set_ylim(0, 6)
+        bar_ax.set_title("error on unvisited\ncells (RMSE)", fontsize="medium")
+        self.bar_labels = [bar_ax.text(k, 0.1, "", ha="center", va="bottom", fontsize="small")
+                           for k in x]
+        cells = self.cells = np.array(sorted(setting.unvisited, key=lambda i: maze.states[i][::-1]))
+        names = {maze.index(c): n for n, c in maze.named_states.items()}
+        positions = np.arange(len(cells))
+        value_ax.plot(positions, setting.values[cells], "s", color=style.TRUE_COLOUR, ms=9,
+                      label=r"true $V^\pi$")
+        self.points = {m: value_ax.plot(positions, np.full(len(cells), np.nan), "o-", lw=1,
+                                        color=MODEL_COLOURS[m], label=MODEL_NAMES[m])[0]
+                       for m in VALUE_MODELS}
+        value_ax.set_xticks(positions, [names.get(i, "") for i in cells])
+        value_ax.set(ylim=(-22, -2), xlabel="unvisited cells: column 1 top to bottom, then 4")
+        value_ax.set_title("values of the unvisited cells", fontsize="medium")
+        value_ax.legend(loc="lower center", fontsize="x-small", ncols=2)
+        self.losses = LossLines(loss_ax, VALUE_MODELS, self.MAX_UPDATES)
+        plots.freeze_layout(self.figure)
+
+    def update(self, result):
+        trained = all(np.isfinite(result.estimates[m]).all() for m in VALUE_MODELS)
+        for k, model in enumerate(VALUE_MODELS):
+            done = np.isfinite(result.estimates[model]).all()
+            error = result.rmse(model) if done else 0.0
+            self.bars[k].set_height(error)
+            self.bar_labels[k].set_text(f"{error:.1f}" if done else "")
+            self.points[model].set_ydata(np.clip(result.estimates[model][self.cells], -22, -2))
+        self.baseline.set_ydata([result.mean_baseline()] * 2)
+        self.losses.update(result.losses)
+        return trained
+
+
+def value_panel():
+    """V^pi from the visited cells: the CNN, the image MLP and a coordinates MLP (Train)."""
+    controls = {"filters": slider(8, 2, MAX_FILTERS, 1, "CNN filters"),
+                "hidden_units": slider(16, 4, 64, 4, "MLP hidden units"),
+                "updates": slider(300, 100, ValueView.MAX_UPDATES, 50, "updates"),
+                "seed": slider(0, 0, 10, 1, "random seed")}
+    return Panel(value_generalisation, ValueView(), controls, button="Train",
+                 question="Now the target is V^pi itself. Will the CNN's advantage on unvisited "
+                          "cells survive?")
+
+
+PANELS["value"] = value_panel

@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import sweep_panel, text_problems
 from threadpoolctl import threadpool_limits
 
 from lecture_utils import convolution as cv
@@ -210,3 +211,110 @@ def test_on_v_pi_coordinates_do_best_and_the_image_mlp_is_worse_than_the_mean():
                 rmse["cnn"], rmse["image_mlp"]) - 0.5, seed
             assert rmse["image_mlp"] > result.mean_baseline() + 0.5, seed
     assert result.mean_baseline() == pytest.approx(3.48, abs=0.01)
+
+
+# --- panels --------------------------------------------------------------------------------------
+
+
+def test_stepper_panel_sweeps_and_shows_the_entry_and_the_map_filled_in_up_to_it():
+    panel = cv.stepper_panel()
+    for name, value, result, message in sweep_panel(panel):
+        assert result is not None, (name, value, message)
+        W, (i, j) = result.kernel, (result.i, result.j)
+        xp = result.padded
+        s, k = result.stride, W.shape[0]
+        by_hand = sum(W[a, b] * xp[(i - 1) * s + a, (j - 1) * s + b]
+                      for a in range(k) for b in range(k))
+        assert result.value == pytest.approx(by_hand, abs=1e-12)
+        assert result.output[i - 1, j - 1] == pytest.approx(result.value, abs=1e-12)
+        shown = ~np.ma.getmaskarray(panel.view.output.get_array())
+        assert shown.sum() == (i - 1) * result.output.shape[1] + j  # filled in raster order
+        assert f"= {result.value:.3g}" in panel.view.formula.get_text()
+        assert f"= {result.output.shape[0]}," in panel.view.size.get_text()
+        assert (panel.view.picture.get_array().shape == xp.shape)
+
+
+def test_stepper_kernels_do_what_the_notebook_says():
+    identity = cv.step_convolution(kernel="identity", padding=1)
+    np.testing.assert_array_equal(identity.output, identity.image)  # padding 1 keeps the size
+    edges = cv.step_convolution("maze", "vertical edge")
+    patches = np.lib.stride_tricks.sliding_window_view(edges.image, (3, 3))
+    uniform = patches.min(axis=(2, 3)) == patches.max(axis=(2, 3))
+    assert (edges.output[uniform] == 0).all() and (edges.output[~uniform] != 0).any()
+    # +3 where a wall column enters the window's left column, -3 where it leaves the right one
+    assert edges.output.max() == 3 and edges.output.min() == -3
+    horizontal = cv.step_convolution("maze", "horizontal edge")
+    assert np.abs(horizontal.output).max() == 1  # the maze's walls end only at their tips
+    blur = cv.step_convolution("letter", "blur")
+    assert blur.output.max() <= 1 and blur.output.min() >= 0
+
+
+def test_a_typed_kernel_is_used_and_a_bad_one_gives_a_message():
+    panel = cv.stepper_panel()
+    panel.set(kernel="typed below", typed="0 0 0; 0 0 1; 0 0 0")
+    np.testing.assert_array_equal(panel.result.kernel, [[0, 0, 0], [0, 0, 1], [0, 0, 0]])
+    panel.set(typed="1 2; 3")
+    assert panel.result is None and "square" in panel.message_text
+    panel.set(typed="a b c")
+    assert "numbers only" in panel.message_text
+    panel.set(typed="1 1 1 1 1 1; " * 6)
+    assert "square, 1x1 to 5x5" in panel.message_text
+    panel.set(typed="2")  # a 1x1 kernel scales the picture
+    np.testing.assert_array_equal(panel.result.output, 2 * panel.result.image)
+
+
+def test_stepper_moves_an_entry_beyond_the_output_to_its_edge_with_a_note():
+    result = cv.step_convolution(i=12, j=1, stride=3)  # (7 - 3) // 3 + 1 = 2 rows
+    assert (result.i, result.j) == (2, 1) and "only 2 rows" in result.note
+
+
+def test_stepper_texts_stay_readable_at_the_largest_kernel():
+    panel = cv.stepper_panel()
+    panel.set(kernel="typed below", typed="1 0 0 0 -1; " * 5, picture_name="letter", padding=2)
+    assert panel.result.kernel.shape == (5, 5)
+    assert text_problems(panel.view.figure) == []
+
+
+def test_calculator_sweeps_and_shows_the_slides_counts_at_default():
+    panel = cv.calculator_panel()
+    assert (panel.result.dense, panel.result.conv) == (6_291_584, 1_216)
+    assert panel.view.labels[0].get_text().strip().startswith("6,291,584")
+    assert panel.view.labels[1].get_text().strip().startswith("1,216")
+    for _name, _value, result, _message in sweep_panel(panel):
+        assert result.dense == result.image_size ** 2 * result.channels * result.hidden_units \
+            + result.hidden_units
+        assert result.conv == result.filters * (result.kernel_size ** 2 * result.channels + 1)
+        assert panel.view.bars[0].get_width() == result.dense
+    doubled = cv.parameter_counts(image_size=256)
+    assert doubled.conv == 1_216 and (doubled.dense - 128) == 4 * (6_291_584 - 128)
+    assert "does not fit" in cv.parameter_counts(image_size=8, kernel_size=11).note
+
+
+def test_equivariance_panel_sweeps_and_the_conv_map_always_moves_with_the_pattern():
+    panel = cv.equivariance_panel()
+    for _name, _value, result, _message in sweep_panel(panel):
+        assert result.conv_error < 1e-12
+        assert (result.dense_error > 0.3) == (result.shift != (0, 0))
+        np.testing.assert_array_equal(panel.view.images[1].get_array(), result.conv_map)
+
+
+def test_generalisation_panel_sweeps_every_control_and_trains_in_under_3_seconds():
+    import time
+    panel = cv.generalisation_panel()
+    assert panel.button is not None
+    for name, value, result, message in sweep_panel(panel):
+        assert result is not None and "Traceback" not in message, (name, value)
+        assert all(np.isfinite(loss).all() for loss in result.losses.values())
+        assert result.parameters["cnn"] < result.parameters["mlp"]
+        assert panel.view.filters.get_array().shape == (7, 4 * result.filters.shape[0] - 1)
+    start = time.process_time()
+    panel.refresh()
+    assert time.process_time() - start < 3.0
+
+
+def test_value_panel_sweeps_and_shows_each_models_error():
+    panel = cv.value_panel()
+    for name, value, result, message in sweep_panel(panel):
+        assert result is not None, (name, value, message)
+        heights = [bar.get_height() for bar in panel.view.bars]
+        assert heights == pytest.approx([result.rmse(m) for m in cv.VALUE_MODELS])
