@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
-from matplotlib.patheffects import withStroke
-from matplotlib.ticker import MaxNLocator, NullLocator
+from matplotlib.ticker import NullLocator
 
 from . import maze as mz
 from . import nn, plots, style
@@ -383,7 +382,6 @@ KERNELS = {
 }
 MAX_KERNEL = 5
 MAX_PADDING, MAX_STRIDE, MAX_INDEX = 2, 3, 12
-WHITE_OUTLINE = [withStroke(linewidth=2, foreground="white")]  # numbers readable on any cell
 
 
 def picture(name="maze"):
@@ -452,7 +450,7 @@ class StepResult:
         terms = [f"({w:.3g})({x:.3g})" for w, x in zip(self.kernel.ravel(), self.patch.ravel(),
                                                        strict=True)]
         lines = [" + ".join(terms[k:k + per_line]) for k in range(0, len(terms), per_line)]
-        return f"$y_{{{self.i},{self.j}}}$ = " + "\n    + ".join(lines) + f" = {self.value:.3g}"
+        return f"y_{self.i},{self.j} = " + "\n    + ".join(lines) + f" = {self.value:.3g}"
 
 
 def step_convolution(picture_name="maze", kernel="vertical edge", typed="1 0 -1; 2 0 -2; 1 0 -1",
@@ -485,8 +483,13 @@ def _image_axes(ax, title):
 
 
 class StepView:
-    """Left: the padded picture, the kernel's patch outlined and its numbers written in.
-    Middle: the kernel. Right: the output map, filled in up to y_ij. Below: y_ij computed."""
+    """Left: the padded picture, the kernel's patch outlined. Middle: the kernel, its numbers
+    written in. Right: the output map, filled in up to y_ij. Below: y_ij with the numbers.
+
+    Each image fills a fixed unit square whatever its size (cells shrink as it grows), and
+    colours are scaled to each image's largest |value|: a new picture, kernel, padding or
+    stride then changes no axis limits, and only the images and a few texts are redrawn.
+    """
 
     def __init__(self):
         self.figure = plots.new_figure(10.0, 4.3)
@@ -497,85 +500,77 @@ class StepView:
         self.output_ax = self.figure.add_subplot(grid[0, 2])
         text_ax = self.figure.add_subplot(grid[1, :])
         text_ax.set_axis_off()
-        _image_axes(self.picture_ax, "input x (zeros around it: padding)")
-        _image_axes(self.kernel_ax, "kernel W")
-        _image_axes(self.output_ax, "output y (filled in up to $y_{ij}$)")
+        unit = (0, 1, 1, 0)  # every image spans the unit square, row 0 at the top
+        for ax, title in ((self.picture_ax, "input x (zeros around it: padding)"),
+                          (self.kernel_ax, "kernel W"),
+                          (self.output_ax, "output y, filled in up to y_ij")):
+            _image_axes(ax, title)
+            ax.set(xlim=(0, 1), ylim=(1, 0))
         self.picture = self.picture_ax.imshow(np.zeros((2, 2)), cmap="Greys", vmin=-0.1,
-                                              vmax=1.6, interpolation="nearest")
+                                              vmax=1.6, interpolation="nearest", extent=unit)
         self.border = self.picture_ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=1,
                                                           ls=":", edgecolor=style.TRUE_COLOUR))
         self.patch = self.picture_ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.5,
                                                          edgecolor=style.ERROR_COLOUR))
-        self.patch_numbers = [self.picture_ax.text(0, 0, "", ha="center", va="center",
-                                                   fontsize="x-small", color="black",
-                                                   path_effects=WHITE_OUTLINE)
-                              for _ in range(MAX_KERNEL ** 2)]
         self.kernel = self.kernel_ax.imshow(np.zeros((3, 3)), cmap="RdBu_r", vmin=-1, vmax=1,
-                                            interpolation="nearest")
+                                            interpolation="nearest", extent=unit)
         self.kernel_numbers = [self.kernel_ax.text(0, 0, "", ha="center", va="center",
-                                                   fontsize="small", color="black",
-                                                   path_effects=WHITE_OUTLINE)
+                                                   fontsize="small")
                                for _ in range(MAX_KERNEL ** 2)]
         self.output = self.output_ax.imshow(np.zeros((2, 2)), cmap="RdBu_r", vmin=-1, vmax=1,
-                                            interpolation="nearest")
+                                            interpolation="nearest", extent=unit)
         self.entry = self.output_ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.5,
                                                         edgecolor=style.ERROR_COLOUR))
-        self.colorbar = self.figure.colorbar(self.output, ax=self.output_ax, shrink=0.85)
-        self.colorbar.locator = MaxNLocator(4)
         self.formula = text_ax.text(0.0, 1.0, "", va="top", ha="left", fontsize="small",
                                     transform=text_ax.transAxes)
+        self.range = text_ax.text(1.0, 1.0, "", va="top", ha="right", fontsize="small",
+                                  transform=text_ax.transAxes)
         self.size = self.figure.suptitle(" ", fontsize="small")
         plots.freeze_layout(self.figure)
         self.shown = None  # (picture, padding, kernel, stride): what the frames were set for
+
+    @staticmethod
+    def _box(rectangle, top, left, height, width, shape):
+        """Put `rectangle` on cells [top, top + height) x [left, left + width) of an image."""
+        rows, cols = shape
+        rectangle.set_bounds(left / cols, top / rows, width / cols, height / rows)
 
     def update(self, result):
         k, s = result.kernel.shape[0], result.stride
         padded, (rows, cols) = result.padded, result.output.shape
         frame = (result.image.tobytes(), result.padding, result.kernel.tobytes(), s)
-        if frame != self.shown:  # a new picture, padding, kernel or stride: new frames
-            self._set_frames(result, padded)
+        if frame != self.shown:  # a new picture, padding, kernel or stride
+            self._set_frames(result, padded, kernel_changed=self.shown is None
+                             or frame[2] != self.shown[2])
             self.shown = frame
-        top, left = (result.i - 1) * s, (result.j - 1) * s
-        self.patch.set_bounds(left - 0.5, top - 0.5, k, k)
-        for n, text in enumerate(self.patch_numbers):
-            a, b = divmod(n, k)
-            text.set_visible(n < k * k)
-            if n < k * k:
-                text.set_position((left + b, top + a))
-                text.set_text(f"{result.patch[a, b]:.2g}")
+        self._box(self.patch, (result.i - 1) * s, (result.j - 1) * s, k, k, padded.shape)
         filled = np.full(rows * cols, np.nan)
         upto = (result.i - 1) * cols + result.j
-        filled[:upto] = result.output.ravel()[:upto]
+        filled[:upto] = result.output.ravel()[:upto] / self.output_scale
         self.output.set_data(np.ma.masked_invalid(filled.reshape(rows, cols)))
-        self.entry.set_bounds(result.j - 1.5, result.i - 1.5, 1, 1)
+        self._box(self.entry, result.i - 1, result.j - 1, 1, 1, (rows, cols))
         self.formula.set_text(result.entry_formula())
 
-    def _set_frames(self, result, padded):
-        k = result.kernel.shape[0]
-        H, W = padded.shape
+    def _set_frames(self, result, padded, kernel_changed):
+        k, p = result.kernel.shape[0], result.padding
         self.picture.set_data(padded)
-        self.picture.set_extent((-0.5, W - 0.5, H - 0.5, -0.5))
-        self.picture_ax.set(xlim=(-0.5, W - 0.5), ylim=(H - 0.5, -0.5))
-        p = result.padding
-        self.border.set_bounds(p - 0.5, p - 0.5, result.image.shape[1], result.image.shape[0])
+        self._box(self.border, p, p, *result.image.shape, padded.shape)
         self.border.set_visible(p > 0)
-        top = max(float(np.abs(result.kernel).max()), 1e-9)
-        self.kernel.set_data(result.kernel)
-        self.kernel.set_clim(-top, top)
-        self.kernel.set_extent((-0.5, k - 0.5, k - 0.5, -0.5))
-        self.kernel_ax.set(xlim=(-0.5, k - 0.5), ylim=(k - 0.5, -0.5))
+        self.output_scale = max(float(np.abs(result.output).max()), 1e-9)
+        low, high = result.output.min(), result.output.max()
+        self.range.set_text(f"output values from {low:.3g} (blue) to {high:.3g} (red)")
+        self.size.set_text(f"output size = floor((n + 2p - k) / s) + 1:  {result.size_formula()}")
+        if not kernel_changed:
+            return
+        shade = result.kernel / max(float(np.abs(result.kernel).max()), 1e-9)
+        self.kernel.set_data(shade)
         for n, text in enumerate(self.kernel_numbers):
             a, b = divmod(n, k)
             text.set_visible(n < k * k)
-            if n < k * k:
-                text.set_position((b, a))
+            if n < k * k:  # white on the dark cells, black on the light ones
+                text.set_position(((b + 0.5) / k, (a + 0.5) / k))
                 text.set_text(f"{result.kernel[a, b]:.2g}")
-        rows, cols = result.output.shape
-        self.output.set_extent((-0.5, cols - 0.5, rows - 0.5, -0.5))
-        self.output_ax.set(xlim=(-0.5, cols - 0.5), ylim=(rows - 0.5, -0.5))
-        top = max(float(np.abs(result.output).max()), 1e-9)
-        self.output.set_clim(-top, top)
-        self.size.set_text(f"output size = floor((n + 2p - k) / s) + 1:  {result.size_formula()}")
+                text.set_color("white" if abs(shade[a, b]) > 0.6 else "black")
 
 
 def stepper_panel():
@@ -686,7 +681,10 @@ class EquivarianceView:
         for ax in axes[:2]:  # where the unshifted pattern's map would go, shifted
             self.boxes.append(ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=1.5, ls="--",
                                                      edgecolor=style.PALETTE[2])))
-        self.title = self.figure.suptitle(" \n ", fontsize="medium")
+        # what each map differs from the shifted map of the unshifted pattern, below it
+        self.errors = [ax.text(0.5, -0.03, "off by 0.00", transform=ax.transAxes, ha="center",
+                               va="top", fontsize="small") for ax in axes[1:]]
+        self.title = self.figure.suptitle(" ", fontsize="medium")
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -696,10 +694,9 @@ class EquivarianceView:
         r, c = result.shift
         self.boxes[0].set_bounds(3.5 + c, 3.5 + r, 3, 4)  # the L and its dot: rows 4..7, cols 4..6
         self.boxes[1].set_bounds(2.5 + c, 2.5 + r, 5, 6)  # one pixel more on every side
-        self.title.set_text(f"shift ({r:+d} rows, {c:+d} columns): the conv map moves with the "
-                            f"pattern (it differs from the shifted map by {result.conv_error:.2g})"
-                            f";\nthe dense response changes instead (by up to "
-                            f"{result.dense_error:.2f})")
+        self.title.set_text(f"pattern shifted {r:+d} rows, {c:+d} columns")
+        self.errors[0].set_text(f"off the shifted map by {result.conv_error:.2g}")
+        self.errors[1].set_text(f"off the shifted response by up to {result.dense_error:.2f}")
 
 
 def equivariance_panel():
