@@ -163,17 +163,18 @@ def test_no_wrong_answer_in_the_catalogue_is_called_correct(checker, what, stude
 
 
 def test_the_catalogue_covers_every_checker_and_every_argument():
-    assert len(CHECKERS) == 16
+    assert len(CHECKERS) == 19
     # array or list arguments: z, z, (X, W, b), sizes, x, (theta, X, y), notebook 03's
     # (x, W, grad_out) and (theta, velocity, gradient), the playground's (logits, labels);
     # minibatches takes numbers and a generator;
     # notebook 05's (x, h, W_ih, W_hh, b) (its parameter count and BPTT take numbers);
-    # notebook 06's (V, states, rewards, next_states, terminal), (theta, x, x_next), rewards
-    changed = 23 + 9
+    # notebook 06's (V, states, rewards, next_states, terminal), (theta, x, x_next), rewards;
+    # notebook 04's (x, W) (its output size and parameter count take numbers)
+    changed = 23 + 9 + 2
     # arguments shaped like the result: z, z, theta, h; notebook 06's states, rewards,
     # next_states, terminal; theta, x, x_next; rewards
     overwritten = 4 + 8
-    assert len(CATALOGUE) == 16 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 252
+    assert len(CATALOGUE) == 19 * (len(WRONG_RESULTS) + 1) + changed + overwritten == 293
 
 
 @pytest.mark.parametrize("checker", CHECKERS, ids=checker_id)

@@ -13,11 +13,13 @@ The exercise pattern of every notebook:
 Layout: `verdict.py` holds the shared machinery (Verdict, call, diagnose, the `@checker`
 decorator and the registry REFERENCE_SOLUTIONS); each notebook has its own module of
 checkers, named after the notebook's module (`function_approximation.py`,
-`feedforward.py`, `training.py`, `playground.py`, `recurrent.py`, `td_learning.py`). A new
+`feedforward.py`, `training.py`, `playground.py`, `convolution.py`, `recurrent.py`,
+`td_learning.py`). A new
 notebook's checker module is imported below, so that importing `lecture_utils.checks`
 registers every checker.
 """
 
+from .convolution import check_conv_parameter_count, check_correlate2d, check_output_size
 from .feedforward import check_dense_layer, check_parameter_count, check_relu, check_relu_derivative
 from .function_approximation import check_gradient_step, check_polynomial_features
 from .playground import check_accuracy
@@ -27,8 +29,9 @@ from .training import check_linear_backward, check_minibatches, check_momentum_s
 from .verdict import REFERENCE_SOLUTIONS, Verdict
 
 __all__ = ["REFERENCE_SOLUTIONS", "Verdict", "check_accuracy", "check_bptt_two_steps",
-           "check_dense_layer", "check_discounted_returns", "check_gradient_step",
-           "check_linear_backward", "check_minibatches", "check_momentum_step",
+           "check_conv_parameter_count", "check_correlate2d", "check_dense_layer",
+           "check_discounted_returns", "check_gradient_step", "check_linear_backward",
+           "check_minibatches", "check_momentum_step", "check_output_size",
            "check_parameter_count", "check_polynomial_features", "check_relu",
            "check_relu_derivative", "check_rnn_parameter_count", "check_rnn_step",
            "check_semi_gradient_step", "check_td_targets"]
