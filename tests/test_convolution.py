@@ -172,13 +172,14 @@ def test_cnn_beats_the_flat_mlp_on_unvisited_cells_for_every_seed(runs):
         assert result.accuracy("mlp") <= 0.53, seed
         assert result.accuracy("cnn") - result.accuracy("mlp") >= 0.4, seed
         assert result.accuracy("cnn", maze_setting().visited) >= 0.98
+        assert result.accuracy("mlp", maze_setting().visited) >= 0.9
     assert runs[0, True].accuracy("cnn") == 1.0
     assert runs[0, True].parameters == {"cnn": 260, "mlp": 3972}
 
 
 def test_without_the_mirrored_images_the_cnn_misses_the_right_hand_walls(runs):
     accuracies = [runs[seed, False].accuracy("cnn") for seed in range(11)]
-    assert 0.5 < min(accuracies) and max(accuracies) < 0.99
+    assert 0.52 <= min(accuracies) and max(accuracies) <= 0.98
     assert runs[0, False].move_accuracy("cnn")[1] < 0.1  # seed 0: right is the move it misses
     assert all(runs[seed, False].accuracy("mlp") <= 0.48 for seed in range(11))
 
@@ -245,8 +246,9 @@ def test_stepper_kernels_do_what_the_notebook_says():
     assert edges.output.max() == 3 and edges.output.min() == -3
     horizontal = cv.step_convolution("maze", "horizontal edge")
     assert np.abs(horizontal.output).max() == 1  # the maze's walls end only at their tips
-    blur = cv.step_convolution("letter", "blur")
-    assert blur.output.max() <= 1 and blur.output.min() >= 0
+    for name in cv.PICTURES:
+        blur = cv.step_convolution(name, "blur")
+        assert blur.output.max() <= 1 and blur.output.min() >= 0
 
 
 def test_a_typed_kernel_is_used_and_a_bad_one_gives_a_message():
@@ -318,3 +320,27 @@ def test_value_panel_sweeps_and_shows_each_models_error():
         assert result is not None, (name, value, message)
         heights = [bar.get_height() for bar in panel.view.bars]
         assert heights == pytest.approx([result.rmse(m) for m in cv.VALUE_MODELS])
+
+
+def test_the_cnn_gives_s2_and_s4_one_value_as_their_surroundings_look_alike():
+    maze = maze_setting().maze
+    s2, s4 = (maze.index(maze.named_states[n]) for n in ("s2", "s4"))
+    images = cv.framed_images(maze)
+    # everything within two cells (what 3x3 windows touching the agent see) is the same
+    np.testing.assert_array_equal(images[s2, :, 2:7, 0:5], images[s4, :, 2:7, 3:8])
+    values = maze_setting().values
+    assert values[s4] - values[s2] > 4
+    with threadpool_limits(1):
+        for seed in range(11):
+            estimates = cv.value_generalisation(seed=seed).estimates["cnn"]
+            assert estimates[s2] == estimates[s4], seed
+
+
+def test_the_agent_pixel_of_ten_unvisited_cells_is_dark_in_every_training_image():
+    setting = maze_setting()
+    images = cv.framed_images(setting.maze)[setting.visited]
+    flipped, _ = cv.mirror(images, cv.blocked_moves(setting.maze)[setting.visited])
+    lit = np.concatenate([images, flipped])[:, 1].max(axis=0)  # the agent channel, (9, 9)
+    never = [i for i in setting.unvisited
+             if lit[setting.maze.states[i][0] + 1, setting.maze.states[i][1] + 1] == 0]
+    assert len(never) == 10
