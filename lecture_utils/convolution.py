@@ -437,12 +437,11 @@ class StepResult:
         return pad(self.image, self.padding)
 
     def size_formula(self):
-        """The output-size formula with this setting's numbers, rows then columns."""
+        """The output-size formula with this setting's numbers (the pictures are square)."""
         k, p, s = self.kernel.shape[0], self.padding, self.stride
-        H, W = self.image.shape
-        texts = [f"floor(({n} + 2*{p} - {k}) / {s}) + 1 = {m}"
-                 for n, m in zip((H, W), self.output.shape, strict=True)]
-        return f"rows {texts[0]},  columns {texts[1]}"
+        n = self.image.shape[0]
+        return (f"output size floor((n + 2p - k) / s) + 1 = floor(({n} + 2*{p} - {k}) / {s}) + 1"
+                f" = {self.output.shape[0]} (rows and columns)")
 
     def entry_formula(self):
         """y_ij = W_11 x_.. + ... with the numbers filled in, a few products per line."""
@@ -559,7 +558,7 @@ class StepView:
         self.output_scale = max(float(np.abs(result.output).max()), 1e-9)
         low, high = result.output.min(), result.output.max()
         self.range.set_text(f"output values from {low:.3g} (blue) to {high:.3g} (red)")
-        self.size.set_text(f"output size = floor((n + 2p - k) / s) + 1:  {result.size_formula()}")
+        self.size.set_text(result.size_formula())
         if not kernel_changed:
             return
         shade = result.kernel / max(float(np.abs(result.kernel).max()), 1e-9)
@@ -621,32 +620,29 @@ class CountView:
         self.figure = plots.new_figure(8.5, 3.0)
         ax = self.figure.add_subplot()
         self.bars = ax.barh([1, 0], [1, 1], color=[style.DATA_COLOUR, style.FIT_COLOUR],
-                            height=0.6)
+                            height=0.45)
         ax.set_xscale("log")
         ax.set_xlim(1, 1e10)
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_yticks([1, 0], ["fully\nconnected", "convolutional"])
-        ax.set_ylim(-0.6, 1.6)
+        ax.set_ylim(-0.35, 1.65)
         ax.set_xlabel("trainable parameters (log scale)")
-        self.labels = [ax.text(1, y, "", va="center", ha="left", fontsize="small")
-                       for y in (1, 0)]
-        self.title = self.figure.suptitle(" \n ", fontsize="medium")
+        self.labels = [ax.text(1.3, y + 0.26, "", va="bottom", ha="left", fontsize="small")
+                       for y in (1, 0)]  # above each bar: room for the longest formula
+        self.title = self.figure.suptitle(" ", fontsize="medium")
         plots.freeze_layout(self.figure)
 
     def update(self, result):
         n, C, H, F, k = (result.image_size, result.channels, result.hidden_units,
                          result.filters, result.kernel_size)
-        texts = (f"  {result.dense:,} = {n}x{n}x{C} x {H} + {H}",
-                 f"  {result.conv:,} = {F} x ({k}x{k}x{C} + 1)")
+        texts = (f"{result.dense:,} = {n}x{n}x{C} x {H} + {H}",
+                 f"{result.conv:,} = {F} x ({k}x{k}x{C} + 1)")
         for bar, label, count, text in zip(self.bars, self.labels, (result.dense, result.conv),
                                            texts, strict=True):
             bar.set_width(count)
-            label.set_x(count)
             label.set_text(text)
-        self.title.set_text(f"a {n}x{n} image with {C} channel{'s' if C > 1 else ''}: the dense "
-                            f"layer needs {result.dense / result.conv:,.0f} times as many "
-                            "parameters\n(the conv layer's count does not depend on the "
-                            "image size)")
+        self.title.set_text(f"{n}x{n} pixels, {C} channel{'s' if C > 1 else ''}: "
+                            f"{result.dense / result.conv:,.0f} times as many parameters dense")
 
 
 def calculator_panel():
@@ -765,16 +761,15 @@ class GeneralisationView:
         self.maps = {m: plots.ValueHeatmap(ax, setting.maze, zeros, clim=(0, 4),
                                            visited=setting.visited, colorbar=m == "mlp")
                      for m, ax in (("cnn", cnn_ax), ("mlp", mlp_ax))}
-        self.maps["mlp"].colorbar.set_label("moves predicted\ncorrectly (of 4)")
+        self.maps["mlp"].colorbar.set_label("moves right (of 4)", fontsize="small")
         self.maps["mlp"].colorbar.set_ticks(range(5))
-        self.titles = {m: ax.set_title(" \n ", fontsize="medium")
+        self.titles = {m: ax.set_title(" \n ", fontsize="small")
                        for m, ax in (("cnn", cnn_ax), ("mlp", mlp_ax))}
         self.losses = LossLines(loss_ax, ("cnn", "mlp"), self.MAX_UPDATES)
         loss_ax.legend(loc="lower left", fontsize="x-small")
         self.filters = self.filter_ax.imshow(filter_mosaic(None), cmap="RdBu_r", vmin=-1, vmax=1,
                                              interpolation="nearest", aspect="equal")
-        _image_axes(self.filter_ax, "the CNN's filters: wall channel (top), agent channel "
-                                    "(bottom); red positive, blue negative")
+        _image_axes(self.filter_ax, "CNN filters: wall channel (top), agent channel (bottom)")
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -784,8 +779,8 @@ class GeneralisationView:
                                                                         np.nan)
             heatmap.update(cells, clim=(0, 4))
             self.titles[model].set_text(
-                f"{SHORT_NAMES[model]}, {result.parameters[model]:,} parameters\n" +
-                (f"{100 * result.accuracy(model):.0f}% right on unvisited" if trained else ""))
+                f"{SHORT_NAMES[model]}: {result.parameters[model]:,} parameters\n" +
+                (f"unvisited: {100 * result.accuracy(model):.0f}% right" if trained else ""))
         self.losses.update(result.losses)
         mosaic = filter_mosaic(result.filters)
         self.filters.set_data(np.ma.masked_invalid(mosaic))
@@ -824,11 +819,12 @@ class ValueView:
         bar_ax, value_ax, loss_ax = self.figure.subplots(1, 3, width_ratios=[0.8, 1.3, 1])
         x = np.arange(len(VALUE_MODELS))
         self.bars = bar_ax.bar(x, np.zeros(len(x)), color=[MODEL_COLOURS[m] for m in VALUE_MODELS])
-        bar_ax.set_xticks(x, ["CNN", "image\nMLP", "(row, col)\nMLP"])
+        bar_ax.set_xticks(x, ["CNN", "image\nMLP", "coord.\nMLP"], fontsize="small")
         self.baseline = bar_ax.axhline(1.0, color=style.TRUE_COLOUR, ls="--", lw=1.2)
         bar_ax.text(-0.45, 5.6, "dashed: guess the\nvisited cells' mean", fontsize="x-small",
                     va="top", color=style.TRUE_COLOUR)
         bar_ax.set_ylim(0, 6)
+        bar_ax.set_yticks([0, 1, 2, 3, 4, 5])
         bar_ax.set_title("error on unvisited\ncells (RMSE)", fontsize="medium")
         self.bar_labels = [bar_ax.text(k, 0.1, "", ha="center", va="bottom", fontsize="small")
                            for k in x]
@@ -841,10 +837,12 @@ class ValueView:
                                         color=MODEL_COLOURS[m], label=MODEL_NAMES[m])[0]
                        for m in VALUE_MODELS}
         value_ax.set_xticks(positions, [names.get(i, "") for i in cells])
-        value_ax.set(ylim=(-22, -2), xlabel="unvisited cells: column 1 top to bottom, then 4")
-        value_ax.set_title("values of the unvisited cells", fontsize="medium")
-        value_ax.legend(loc="lower center", fontsize="x-small", ncols=2)
+        value_ax.set(ylim=(-24, -2), xlabel="column 1 top to bottom, then column 4")
+        value_ax.set_yticks([-20, -15, -10, -5])
+        value_ax.set_title("values of the unvisited cells\n(grey squares: true $V^\\pi$)",
+                           fontsize="medium")
         self.losses = LossLines(loss_ax, VALUE_MODELS, self.MAX_UPDATES)
+        loss_ax.legend(loc="lower left", fontsize="x-small")
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -854,7 +852,7 @@ class ValueView:
             error = result.rmse(model) if done else 0.0
             self.bars[k].set_height(error)
             self.bar_labels[k].set_text(f"{error:.1f}" if done else "")
-            self.points[model].set_ydata(np.clip(result.estimates[model][self.cells], -22, -2))
+            self.points[model].set_ydata(np.clip(result.estimates[model][self.cells], -24, -2))
         self.baseline.set_ydata([result.mean_baseline()] * 2)
         self.losses.update(result.losses)
         return trained

@@ -10,6 +10,7 @@ from threadpoolctl import threadpool_limits
 from lecture_utils import convolution as cv
 from lecture_utils import nn
 from lecture_utils.running_example import maze_setting
+from lecture_utils.style import set_style
 
 pytestmark = pytest.mark.usefixtures("no_warnings")  # a warning fails the test
 
@@ -231,7 +232,8 @@ def test_stepper_panel_sweeps_and_shows_the_entry_and_the_map_filled_in_up_to_it
         shown = ~np.ma.getmaskarray(panel.view.output.get_array())
         assert shown.sum() == (i - 1) * result.output.shape[1] + j  # filled in raster order
         assert f"= {result.value:.3g}" in panel.view.formula.get_text()
-        assert f"= {result.output.shape[0]}," in panel.view.size.get_text()
+        assert f"= {result.output.shape[0]} (rows and columns)" in panel.view.size.get_text()
+        assert result.output.shape[0] == result.output.shape[1]
         assert (panel.view.picture.get_array().shape == xp.shape)
 
 
@@ -344,3 +346,16 @@ def test_the_agent_pixel_of_ten_unvisited_cells_is_dark_in_every_training_image(
     never = [i for i in setting.unvisited
              if lit[setting.maze.states[i][0] + 1, setting.maze.states[i][1] + 1] == 0]
     assert len(never) == 10
+
+
+@pytest.mark.parametrize("style", ["default", "projector", "dark"])
+@pytest.mark.parametrize("name", sorted(cv.PANELS))
+def test_every_panel_fits_its_figure_and_no_labels_collide_in_every_style(name, style):
+    set_style(style)
+    try:
+        with threadpool_limits(1):
+            figure = cv.PANELS[name]().view.figure
+        assert figure.get_figheight() * figure.dpi <= 530
+        assert text_problems(figure) == []
+    finally:
+        set_style("default")
