@@ -11,7 +11,7 @@ drawn in place and a panel:
 
 1. `step_convolution`: one output entry y_ij with its numbers filled in, the output map
    filling in, preset and typed kernels, padding and stride with the output-size formula.
-2. `count_parameters_fc_vs_conv`: a fully connected input layer against a convolutional one.
+2. `parameter_counts`: a fully connected input layer against a convolutional one.
 3. `equivariance`: shift a pattern; the feature map shifts with it, a dense layer's does not.
 4. `generalisation`: which moves are blocked, learned from the maze's images of the visited
    states only; a CNN carries it to the unvisited states, an MLP on the flat image cannot.
