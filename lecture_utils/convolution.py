@@ -799,8 +799,8 @@ def generalisation_panel():
                 "mirrored": widgets.Checkbox(value=True, description="add mirrored images"),
                 "seed": slider(0, 0, 10, 1, "random seed")}
     return Panel(generalisation, GeneralisationView(), controls, button="Train",
-                 question="Both networks are right on every visited cell. Which one will know "
-                          "that a wall blocks the move right at s2, a cell it never saw?")
+                 question="Both networks learn the visited cells. Which one will know that a "
+                          "wall blocks the move right at s2, a cell it never saw?")
 
 
 PANELS["generalisation"] = generalisation_panel
