@@ -21,6 +21,7 @@ drawn in place and a panel:
 from dataclasses import dataclass
 
 import ipywidgets as widgets
+import matplotlib as mpl
 import numpy as np
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import NullLocator
@@ -475,9 +476,9 @@ def step_convolution(picture_name="maze", kernel="vertical edge", typed="1 0 -1;
 
 
 def _image_axes(ax, title):
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
+    """An Axes for an image: no axis lines or ticks, which a full draw would put over the image
+    (so every image change would redraw them, and the titles they touch)."""
+    ax.set_axis_off()
     ax.set_title(title, fontsize="medium")
 
 
@@ -502,7 +503,7 @@ class StepView:
         unit = (0, 1, 1, 0)  # every image spans the unit square, row 0 at the top
         for ax, title in ((self.picture_ax, "input x (zeros around it: padding)"),
                           (self.kernel_ax, "kernel W"),
-                          (self.output_ax, "output y, filled in up to y_ij")):
+                          (self.output_ax, "output y, filled up to y_ij")):
             _image_axes(ax, title)
             ax.set(xlim=(0, 1), ylim=(1, 0))
         self.picture = self.picture_ax.imshow(np.zeros((2, 2)), cmap="Greys", vmin=-0.1,
@@ -516,7 +517,8 @@ class StepView:
         self.kernel_numbers = [self.kernel_ax.text(0, 0, "", ha="center", va="center",
                                                    fontsize="small")
                                for _ in range(MAX_KERNEL ** 2)]
-        self.output = self.output_ax.imshow(np.zeros((2, 2)), cmap="RdBu_r", vmin=-1, vmax=1,
+        not_yet = mpl.colormaps["RdBu_r"].with_extremes(bad="#d9d9d9")  # entries to come: grey
+        self.output = self.output_ax.imshow(np.zeros((2, 2)), cmap=not_yet, vmin=-1, vmax=1,
                                             interpolation="nearest", extent=unit)
         self.entry = self.output_ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.5,
                                                         edgecolor=style.ERROR_COLOUR))
