@@ -391,9 +391,13 @@ class RNN(Module):
         return f"RNN({self.input_size}, {self.hidden_size})"
 
 
-def _sigmoid(x):
-    """sigmoid(x) = (1 + tanh(x / 2)) / 2: one tanh, no overflow (the gates call it every step)."""
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
+def _sigmoid(x, out=None):
+    """sigmoid(x) = (1 + tanh(x / 2)) / 2: one tanh, no overflow; out=x computes it in place."""
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
 
 
 class GRU(Module):
@@ -423,53 +427,56 @@ class GRU(Module):
         self.bias_hh = Parameter(_uniform(rng, H, 3 * H))
 
     def forward(self, x, h0=None):
-        x, self.h0 = _sequence_and_initial_state(self, x, h0)
+        x, h0 = _sequence_and_initial_state(self, x, h0)
         N, T, D = x.shape
         H = self.hidden_size
         self.xt = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major (T, N, D)
-        gi = self.xt @ self.weight_ih.data + self.bias_ih.data  # input parts of all steps
+        # x_t W_i + b_i for all three gates and all T steps, in one product before the loop
+        gi = self.xt @ self.weight_ih.data + self.bias_ih.data
         gi[:, :, :2 * H] += self.bias_hh.data[:2 * H]  # b_hr, b_hz simply add; b_hn is inside r*
-        self.gates = np.empty((T, N, 3 * H))  # r, z, n of every step
-        self.hn = np.empty((T, N, H))  # h_{t-1} W_hn + b_hn, which r_t multiplies
-        self.hs = np.empty((T + 1, N, H))  # h_0 .. h_T
-        self.hs[0] = self.h0
+        # r_t, z_t, n_t, h_{t-1} W_hn + b_hn (which r_t multiplies) and h_0 .. h_T of every step
+        self.r, self.z, self.n, self.hn = (np.empty((T, N, H)) for _ in range(4))
+        self.hs = np.empty((T + 1, N, H))
+        self.hs[0] = h0
         W_hh, b_hn = self.weight_hh.data, self.bias_hh.data[2 * H:]
-        for t in range(T):
-            h = self.hs[t]
-            gh = h @ W_hh
-            rz = _sigmoid(gi[t, :, :2 * H] + gh[:, :2 * H])
-            r, z = rz[:, :H], rz[:, H:]
+        for t in range(T):  # out=...: results go straight into the arrays above
+            h, r, z, n = self.hs[t], self.r[t], self.z[t], self.n[t]
+            gh = h @ W_hh  # h_{t-1} W_h of all three gates in one product
+            _sigmoid(np.add(gi[t, :, :H], gh[:, :H], out=r), out=r)  # r_t
+            _sigmoid(np.add(gi[t, :, H:2 * H], gh[:, H:2 * H], out=z), out=z)  # z_t
             hn = np.add(gh[:, 2 * H:], b_hn, out=self.hn[t])
-            n = np.tanh(gi[t, :, 2 * H:] + r * hn)
-            self.hs[t + 1] = n + z * (h - n)  # = (1 - z) n + z h
-            self.gates[t, :, :2 * H], self.gates[t, :, 2 * H:] = rz, n
+            np.tanh(np.add(gi[t, :, 2 * H:], r * hn, out=n), out=n)  # n_t
+            self.hs[t + 1] = n + z * (h - n)  # = (1 - z_t) n_t + z_t h_{t-1}
         return self.hs[1:].transpose(1, 0, 2)
 
     def backward(self, grad_out):
         T, N, H = self.hn.shape
         grad_h = grad_out.transpose(1, 0, 2)
-        W_hh_T = self.weight_hh.data.T
-        grad_gi = np.empty((T, N, 3 * H))  # dL/d(pre-activations), input side: r, z, n
-        grad_gh = np.empty((T, N, 3 * H))  # the same, hidden side (n's is multiplied by r)
+        W_ih, W_hh = self.weight_ih.data, self.weight_hh.data
+        grad_x = np.empty((T, N, self.input_size))
+        grad_gi = np.empty((N, 3 * H))  # dL/d(x_t W_i + b_i) of one step: gates r, z, n
+        grad_gh = np.empty((N, 3 * H))  # dL/d(h_{t-1} W_h + b_h): the same, but n's times r_t
         carry = np.zeros((N, H))  # dL/dh_t arriving from step t+1
+        # Every product is one step's: small enough for BLAS to keep it on one thread (one
+        # product over all steps started a second thread, ten times slower on a busy machine).
         for t in range(T - 1, -1, -1):
-            r, z, n = self.gates[t, :, :H], self.gates[t, :, H:2 * H], self.gates[t, :, 2 * H:]
-            dh = carry + grad_h[t]
-            da_n = dh * (1.0 - z) * (1.0 - n * n)  # through n_t = tanh(a_n)
-            grad_gi[t, :, :H] = da_n * self.hn[t] * r * (1.0 - r)  # through r_t in a_n
-            grad_gi[t, :, H:2 * H] = dh * (self.hs[t] - n) * z * (1.0 - z)  # through z_t
-            grad_gi[t, :, 2 * H:] = da_n
-            grad_gh[t, :, :2 * H] = grad_gi[t, :, :2 * H]
-            grad_gh[t, :, 2 * H:] = da_n * r
-            carry = dh * z + grad_gh[t] @ W_hh_T  # h_{t-1} reaches h_t directly and via gates
+            r, z, n, h_before = self.r[t], self.z[t], self.n[t], self.hs[t]
+            dh = carry + grad_h[t]  # dL/dh_t: from the output at t and from step t+1
+            # dL/da for the pre-activations a of n_t, r_t, z_t (the sums inside tanh, sigmoid)
+            da_n = np.multiply(dh * (1.0 - z), 1.0 - n * n, out=grad_gi[:, 2 * H:])  # via n_t
+            np.multiply(da_n * self.hn[t], r * (1.0 - r), out=grad_gi[:, :H])  # via r_t in a_n
+            np.multiply(dh * (h_before - n), z * (1.0 - z), out=grad_gi[:, H:2 * H])  # via z_t
+            grad_gh[:, :2 * H] = grad_gi[:, :2 * H]
+            np.multiply(da_n, r, out=grad_gh[:, 2 * H:])
+            # parameters are shared over time: their gradients add up every step's share
+            self.weight_ih.grad += self.xt[t].T @ grad_gi
+            self.weight_hh.grad += h_before.T @ grad_gh
+            self.bias_ih.grad += grad_gi.sum(axis=0)
+            self.bias_hh.grad += grad_gh.sum(axis=0)
+            np.matmul(grad_gi, W_ih.T, out=grad_x[t])  # dL/dx_t
+            carry = dh * z + grad_gh @ W_hh.T  # h_{t-1} reaches h_t directly and via the gates
         self.grad_h0 = carry
-        flat_i, flat_h = grad_gi.reshape(T * N, 3 * H), grad_gh.reshape(T * N, 3 * H)
-        # parameters are shared over time: their gradients sum all steps, in one product each
-        self.weight_ih.grad += self.xt.reshape(T * N, -1).T @ flat_i
-        self.bias_ih.grad += flat_i.sum(axis=0)
-        self.weight_hh.grad += self.hs[:-1].reshape(T * N, H).T @ flat_h
-        self.bias_hh.grad += flat_h.sum(axis=0)
-        return (grad_gi @ self.weight_ih.data.T).transpose(1, 0, 2)
+        return grad_x.transpose(1, 0, 2)
 
     def __repr__(self):
         return f"GRU({self.input_size}, {self.hidden_size})"

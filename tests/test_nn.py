@@ -213,8 +213,11 @@ def test_gru_equals_torch_gru_with_the_same_weights():
     (out * torch.from_numpy(R)).sum().backward()
     np.testing.assert_allclose(gru(x, h0), out.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(gru.backward(R), xt.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(gru.weight_hh.grad, reference.weight_hh_l0.grad.numpy().T,
-                               atol=1e-12)
+    for mine, theirs in [(gru.weight_ih, reference.weight_ih_l0.grad.T),
+                         (gru.weight_hh, reference.weight_hh_l0.grad.T),
+                         (gru.bias_ih, reference.bias_ih_l0.grad),
+                         (gru.bias_hh, reference.bias_hh_l0.grad)]:
+        np.testing.assert_allclose(mine.grad, theirs.numpy(), atol=1e-12)
 
 
 def test_activations_and_their_derivatives():
