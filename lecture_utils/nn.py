@@ -219,6 +219,14 @@ class Flatten(Module):
         return grad_out.reshape(self.shape)
 
 
+def _scratch(layer, name, shape):
+    """An array of `shape` that `layer` keeps between calls (to reuse, not to reallocate)."""
+    buffers = layer.__dict__.setdefault("_scratch_buffers", {})
+    if name not in buffers or buffers[name].shape != shape:
+        buffers[name] = np.empty(shape)
+    return buffers[name]
+
+
 class Conv2d(Module):
     """2-D cross-correlation y_ij = sum_a sum_b W_ab x_{i+a-1, j+b-1} (+ bias), per channel pair.
 
@@ -252,33 +260,42 @@ class Conv2d(Module):
                              f"{H + 2 * p}x{W + 2 * p} (input {H}x{W}, padding {p})")
         if p:
             x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-        # patches[n, c, i, j, a, b] = x[n, c, i*s + a, j*s + b]: a view, nothing copied yet
-        patches = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
-        H_out, W_out = patches.shape[2:4]
-        # im2col: cols[n, (c, a, b), (i, j)], one column per output pixel (this copies)
-        self.cols = patches.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * k * k, H_out * W_out)
         self.padded_shape = x.shape
-        y = self.weight.data.reshape(self.out_channels, -1) @ self.cols  # (N, C_out, H_out W_out)
+        # image index last, xc[c, h, w, n] = x[n, c, h, w]: every row of a patch is then one
+        # long run in memory (W_out * N numbers), which makes im2col and col2im fast
+        xc = np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+        # patches[c, i, j, n, a, b] = x[n, c, i*s + a, j*s + b]: a view, nothing copied yet
+        patches = sliding_window_view(xc, (k, k), axis=(1, 2))[:, ::s, ::s]
+        H_out, W_out = patches.shape[1:3]
+        # im2col: cols[(c, a, b), (i, j, n)], one column per output pixel of every image (the
+        # one copy), so that a single matrix product applies all filters to all patches
+        cols = _scratch(self, "cols", (C, k, k, H_out, W_out, N))
+        np.copyto(cols, patches.transpose(0, 4, 5, 1, 2, 3))
+        self.cols = cols.reshape(C * k * k, H_out * W_out * N)
+        y = self.weight.data.reshape(self.out_channels, -1) @ self.cols  # (C_out, H_out W_out N)
         y += self.bias.data[:, None]
-        return y.reshape(N, self.out_channels, H_out, W_out)
+        return y.reshape(self.out_channels, H_out, W_out, N).transpose(3, 0, 1, 2)
 
     def backward(self, grad_out):
         k, s, p = self.kernel_size, self.stride, self.padding
         N, C, Hp, Wp = self.padded_shape
         H_out, W_out = grad_out.shape[2:]
-        g = grad_out.reshape(N, self.out_channels, H_out * W_out)
+        # dL/dy with the same column order as cols: g[o, (i, j, n)]
+        g = grad_out.transpose(1, 2, 3, 0).reshape(self.out_channels, H_out * W_out * N)
         W2d = self.weight.data.reshape(self.out_channels, -1)
         # dL/dW = sum over images and pixels of dL/dy times the patch; dL/db = sum of dL/dy
-        self.weight.grad += (g @ self.cols.transpose(0, 2, 1)).sum(axis=0).reshape(
-            self.weight.data.shape)
-        self.bias.grad += g.sum(axis=(0, 2))
-        # col2im: each patch entry (c, a, b) flows back to pixel (i*s + a, j*s + b)
-        grad_cols = (W2d.T @ g).reshape(N, C, k, k, H_out, W_out)
-        grad_x = np.zeros(self.padded_shape)
+        self.weight.grad += (g @ self.cols.T).reshape(self.weight.data.shape)
+        self.bias.grad += g.sum(axis=1)
+        # col2im: each patch entry (c, a, b) flows back to pixel (i*s + a, j*s + b), so add
+        # the k*k slices of grad_cols, one per kernel offset (a, b), onto the padded input
+        grad_cols = _scratch(self, "grad_cols", (C * k * k, H_out * W_out * N))
+        np.matmul(W2d.T, g, out=grad_cols)
+        grad_cols = grad_cols.reshape(C, k, k, H_out, W_out, N)
+        grad_x = np.zeros((C, Hp, Wp, N))
         for a in range(k):
             for b in range(k):
-                grad_x[:, :, a:a + s * H_out:s, b:b + s * W_out:s] += grad_cols[:, :, a, b]
-        return grad_x[:, :, p:Hp - p, p:Wp - p] if p else grad_x
+                grad_x[:, a:a + s * H_out:s, b:b + s * W_out:s] += grad_cols[:, a, b]
+        return grad_x[:, p:Hp - p, p:Wp - p].transpose(3, 0, 1, 2)
 
     def __repr__(self):
         return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
