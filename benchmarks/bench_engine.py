@@ -3,7 +3,12 @@
 Times, at teaching sizes, (1) an MLP 2-64-64-1 tanh training step at batch 64 (forward,
 MSE, backward, SGD), (2) Conv2d 3->16, kernel 5, on 8x3x32x32, forward + backward, and
 (3) RNN 4->32, batch 32, 50 steps, forward + backward (BPTT), and (4) the same with a GRU.
-Reports medians and ratios.
+Reports medians and ratios, of wall-clock and of CPU time (all threads of the process).
+
+Fair threads: every library is timed twice, with its thread pool at the machine's thread
+count and at 1 thread (numpy's BLAS through threadpoolctl, PyTorch's through
+torch.set_num_threads), and the faster setting of each is compared.  On a busy 2-core machine
+a second BLAS/OpenMP thread often waits for a core, so 1 thread wins for both.
 PyTorch is optional:  .venv/bin/pip install torch==2.13.0  (CPU wheel).
 
 Run:  python benchmarks/bench_engine.py    (or call main() from benchmarks/run_all.py)
@@ -18,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from threadpoolctl import ThreadpoolController
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,7 +32,7 @@ from lecture_utils.optim import SGD  # noqa: E402
 
 TARGETS = {  # (vs hand-written numpy, vs PyTorch): engine time / reference time at most
     "MLP 2-64-64-1 step, batch 64": (1.3, 0.5),
-    "Conv2d 3->16 k5, 8x3x32x32, fwd+bwd": (None, 2.0),
+    "Conv2d 3->16 k5, 8x3x32x32, fwd+bwd": (None, 1.0),
     "RNN 4->32, batch 32, T=50, fwd+bwd": (None, 1.5),
     "GRU 4->32, batch 32, T=50, fwd+bwd": (None, 1.5),
 }
@@ -35,12 +41,13 @@ PAUSE = 0.2  # seconds between measurement blocks
 
 
 def median_seconds(fns, setups=None, rounds=3, repeats=5, seconds_per_repeat=0.04):
-    """Median time of one call of each fn, measured in `rounds` alternating blocks.
+    """Median (wall, CPU) seconds of one call of each fn, measured in `rounds` alternating blocks.
 
     Alternating blocks spread background load over all fns; the pause before each block
     lets the previous library's spinning BLAS/OpenMP threads go to sleep, so they do not
     steal the cores (numpy and PyTorch each run their own thread pool).  setups[i](),
-    if given, runs before each block of fns[i] (e.g. to set PyTorch's thread count).
+    if given, runs before each block of fns[i] (e.g. to set a library's thread count).
+    CPU time is time.process_time: all threads of this process, spinning ones included.
     """
     setups = setups or [lambda: None] * len(fns)
     numbers = []
@@ -57,8 +64,14 @@ def median_seconds(fns, setups=None, rounds=3, repeats=5, seconds_per_repeat=0.0
             setup()
             time.sleep(PAUSE)
             fn()
-            runs.extend(t / number for t in timeit.repeat(fn, number=number, repeat=repeats))
-    return [statistics.median(runs) for runs in times]
+            for _ in range(repeats):
+                wall, cpu = timeit.default_timer(), time.process_time()
+                for _ in range(number):
+                    fn()
+                runs.append(((timeit.default_timer() - wall) / number,
+                             (time.process_time() - cpu) / number))
+    return [(statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
+            for runs in times]
 
 
 def blas_threads():
@@ -232,13 +245,19 @@ def gru_torch(torch, x, g):
     return run
 
 
+def best_setting(timings, settings):
+    """(wall, cpu, setting) of the fastest wall time among one library's thread settings."""
+    return min((wall, cpu, setting) for (wall, cpu), setting in zip(timings, settings))
+
+
 def main():
-    """Time the three workloads and print a table of medians and ratios (always returns 0)."""
+    """Time the four workloads and print a table of medians and ratios (always returns 0)."""
     threads = blas_threads()
     try:
         import torch
     except ImportError:
         torch = None
+    blas = ThreadpoolController()
     rng = np.random.default_rng(0)
     x_mlp, y_mlp = rng.standard_normal((64, 2)), rng.standard_normal((64, 1))
     x_conv, g_conv = rng.standard_normal((8, 3, 32, 32)), rng.standard_normal((8, 16, 28, 28))
@@ -250,42 +269,58 @@ def main():
               (x_rnn, g_rnn)),
              ("GRU 4->32, batch 32, T=50, fwd+bwd", gru_engine, None, gru_torch,
               (x_rnn, g_rnn))]  # no hand-written GRU: the engine's is the numpy version
+    settings = sorted({threads, 1}, reverse=True)  # e.g. [2, 1]
 
     print("\n== Engine: lecture_utils.nn vs hand-written numpy and PyTorch CPU (float64) ==")
     if torch is None:
         print("PyTorch not installed: skipped (to compare, install the CPU wheel with "
               "`.venv/bin/pip install torch==2.13.0`)")
-    else:
-        print(f"PyTorch {torch.__version__}: torch.set_num_threads({threads}) to match numpy's "
-              f"BLAS ({threads} threads available), and 1 thread; targets use the faster.")
-    print("Median time per call (3 x 5 runs); ratio = engine time / reference time.")
-    header = (f"{'workload':37s} {'engine':>8s} {'numpy':>8s} {'torch':>8s} {'torch1':>8s} "
-              f"{'eng/np':>6s} {'eng/torch':>9s}  targets")
+    print(f"Each library timed with {' and '.join(map(str, settings))} thread(s) (numpy's BLAS "
+          "via threadpoolctl, torch.set_num_threads); the faster setting counts, shown as /1 "
+          f"or /{threads}.")
+    print("Median time per call (3 x 5 runs), wall and CPU; ratio = engine time / reference "
+          "time; targets on the wall ratio.")
+    header = (f"{'workload':37s} {'engine':>9s} {'numpy':>9s} {'torch':>9s} {'eng/np':>6s} "
+              f"{'eng/torch':>9s} {'cpu ms: engine':>14s} {'torch':>6s} {'ratio':>5s}  targets")
     print(header + "\n" + "-" * len(header))
     for name, engine, numpy_version, torch_version, data in cases:
-        fns = [engine(*data)] + ([numpy_version(*data)] if numpy_version else [])
-        setups = [lambda: None] * len(fns)
+        libraries = {"engine": engine(*data)}
+        if numpy_version:
+            libraries["numpy"] = numpy_version(*data)
+        fns, setups, owners = [], [], []
+        for library, fn in libraries.items():
+            for n in settings:
+                fns.append(fn)
+                setups.append(lambda n=n: blas.limit(limits=n, user_api="blas"))
+                owners.append(library)
         if torch is not None:
-            fns += [torch_version(torch, *data)] * 2
-            setups += [lambda: torch.set_num_threads(threads), lambda: torch.set_num_threads(1)]
-        times = median_seconds(fns, setups)
-        t_engine, t_numpy = times[0], times[1] if numpy_version else None
-        t_torch = times[2 if numpy_version else 1:]
+            fn = torch_version(torch, *data)
+            for n in settings:
+                fns.append(fn)
+                setups.append(lambda n=n: torch.set_num_threads(n))
+                owners.append("torch")
+        timings = median_seconds(fns, setups)
+        best = {library: best_setting([t for t, o in zip(timings, owners) if o == library],
+                                      settings) for library in dict.fromkeys(owners)}
+        cells = [f"{best[lib][0] * 1e3:6.3f}/{best[lib][2]}" if lib in best else f"{'-':>9s}"
+                 for lib in ("engine", "numpy", "torch")]
         np_target, torch_target = TARGETS[name]
-        r_np = t_engine / t_numpy if t_numpy else None
-        verdicts = [f"np<={np_target}x {'ok' if r_np <= np_target else 'MISSED'}"] \
-            if np_target else []
-        cells = [f"{t * 1e3:6.3f}ms" if t else f"{'-':>8s}" for t in (t_engine, t_numpy, *t_torch)]
-        if t_torch:
-            r_torch = t_engine / min(t_torch)
-            verdict = "ok" if r_torch <= torch_target else "MISSED"
-            verdicts.append(f"torch<={torch_target}x {verdict}")
+        verdicts, ratio_np, ratio_torch, cpu_cells = [], f"{'-':>6s}", f"{'-':>9s}", ""
+        if "numpy" in best:
+            r_np = best["engine"][0] / best["numpy"][0]
+            ratio_np = f"{r_np:6.2f}"
+            if np_target:
+                verdicts.append(f"np<={np_target}x {'ok' if r_np <= np_target else 'MISSED'}")
+        if "torch" in best:
+            r_torch = best["engine"][0] / best["torch"][0]
             ratio_torch = f"{r_torch:9.2f}"
-        else:
-            cells += [f"{'-':>8s}"] * 2
-            ratio_torch = f"{'-':>9s}"
-        ratio_np = f"{r_np:6.2f}" if r_np else f"{'-':>6s}"
-        print(f"{name:37s} {' '.join(cells)} {ratio_np} {ratio_torch}  {', '.join(verdicts)}")
+            verdicts.append(f"torch<={torch_target}x "
+                            f"{'ok' if r_torch <= torch_target else 'MISSED'}")
+            cpu_cells = (f"{best['engine'][1] * 1e3:14.3f} {best['torch'][1] * 1e3:6.3f} "
+                         f"{best['engine'][1] / best['torch'][1]:5.2f}")
+        print(f"{name:37s} {' '.join(cells)} {ratio_np} {ratio_torch} {cpu_cells:27s}  "
+              f"{', '.join(verdicts)}")
+    blas.limit(limits=threads, user_api="blas")
     if torch is not None:
         torch.set_num_threads(threads)
     return 0
