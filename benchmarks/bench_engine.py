@@ -5,10 +5,11 @@ MSE, backward, SGD), (2) Conv2d 3->16, kernel 5, on 8x3x32x32, forward + backwar
 (3) RNN 4->32, batch 32, 50 steps, forward + backward (BPTT), and (4) the same with a GRU.
 Reports medians and ratios, of wall-clock and of CPU time (all threads of the process).
 
-Fair threads: every library is timed twice, with its thread pool at the machine's thread
-count and at 1 thread (numpy's BLAS through threadpoolctl, PyTorch's through
-torch.set_num_threads), and the faster setting of each is compared.  On a busy 2-core machine
-a second BLAS/OpenMP thread often waits for a core, so 1 thread wins for both.
+Fair threads: every library runs with the same thread count (numpy's BLAS set through
+threadpoolctl, PyTorch's through torch.set_num_threads).  The targets use 1 thread: the panels
+run the engine that way (widgets.Panel), and on a busy 2-core machine it is the only setting
+that reproduces (a second BLAS/OpenMP thread waits for a core, and spins while it waits).
+Engine and PyTorch at the machine's thread count are shown beside, for information.
 PyTorch is optional:  .venv/bin/pip install torch==2.13.0  (CPU wheel).
 
 Run:  python benchmarks/bench_engine.py    (or call main() from benchmarks/run_all.py)
@@ -245,11 +246,6 @@ def gru_torch(torch, x, g):
     return run
 
 
-def best_setting(timings, settings):
-    """(wall, cpu, setting) of the fastest wall time among one library's thread settings."""
-    return min((wall, cpu, setting) for (wall, cpu), setting in zip(timings, settings))
-
-
 def main():
     """Time the four workloads and print a table of medians and ratios (always returns 0)."""
     threads = blas_threads()
@@ -269,57 +265,61 @@ def main():
               (x_rnn, g_rnn)),
              ("GRU 4->32, batch 32, T=50, fwd+bwd", gru_engine, None, gru_torch,
               (x_rnn, g_rnn))]  # no hand-written GRU: the engine's is the numpy version
-    settings = sorted({threads, 1}, reverse=True)  # e.g. [2, 1]
+
+    def numpy_threads(n):
+        return lambda: blas.limit(limits=n, user_api="blas")
+
+    def torch_threads(n):
+        return lambda: torch.set_num_threads(n)
 
     print("\n== Engine: lecture_utils.nn vs hand-written numpy and PyTorch CPU (float64) ==")
     if torch is None:
         print("PyTorch not installed: skipped (to compare, install the CPU wheel with "
               "`.venv/bin/pip install torch==2.13.0`)")
-    print(f"Each library timed with {' and '.join(map(str, settings))} thread(s) (numpy's BLAS "
-          "via threadpoolctl, torch.set_num_threads); the faster setting counts, shown as /1 "
-          f"or /{threads}.")
-    print("Median time per call (3 x 5 runs), wall and CPU; ratio = engine time / reference "
-          "time; targets on the wall ratio.")
-    header = (f"{'workload':37s} {'engine':>9s} {'numpy':>9s} {'torch':>9s} {'eng/np':>6s} "
-              f"{'eng/torch':>9s} {'cpu ms: engine':>14s} {'torch':>6s} {'ratio':>5s}  targets")
+    print("Median time per call (3 x 5 runs), all at 1 thread (numpy's BLAS via threadpoolctl, "
+          "torch.set_num_threads(1));\nratio = engine time / reference time; cpu = "
+          "process_time ratio; targets on the wall ratio at 1 thread"
+          + (f"; engine and torch at {threads} threads for information." if threads > 1
+             else "."))
+    header = (f"{'workload':37s} {'engine':>8s} {'numpy':>8s} {'torch':>8s} {'eng/np':>6s} "
+              f"{'eng/torch':>9s} {'cpu':>5s}  {f'{threads} thr: engine':>15s} {'torch':>8s} "
+              f"{'ratio':>5s}  targets")
     print(header + "\n" + "-" * len(header))
     for name, engine, numpy_version, torch_version, data in cases:
-        libraries = {"engine": engine(*data)}
+        fns, setups = [engine(*data)], [numpy_threads(1)]
         if numpy_version:
-            libraries["numpy"] = numpy_version(*data)
-        fns, setups, owners = [], [], []
-        for library, fn in libraries.items():
-            for n in settings:
-                fns.append(fn)
-                setups.append(lambda n=n: blas.limit(limits=n, user_api="blas"))
-                owners.append(library)
+            fns.append(numpy_version(*data))
+            setups.append(numpy_threads(1))
         if torch is not None:
-            fn = torch_version(torch, *data)
-            for n in settings:
-                fns.append(fn)
-                setups.append(lambda n=n: torch.set_num_threads(n))
-                owners.append("torch")
-        timings = median_seconds(fns, setups)
-        best = {library: best_setting([t for t, o in zip(timings, owners) if o == library],
-                                      settings) for library in dict.fromkeys(owners)}
-        cells = [f"{best[lib][0] * 1e3:6.3f}/{best[lib][2]}" if lib in best else f"{'-':>9s}"
-                 for lib in ("engine", "numpy", "torch")]
+            fns.append(torch_version(torch, *data))
+            setups.append(torch_threads(1))
+            if threads > 1:  # the same two again with every thread
+                fns += [fns[0], fns[-1]]
+                setups += [numpy_threads(threads), torch_threads(threads)]
+        timings = iter(median_seconds(fns, setups))
+        t_engine = next(timings)
+        t_numpy = next(timings) if numpy_version else None
+        t_torch = next(timings) if torch is not None else None
+        many = list(timings)  # engine and torch at `threads`, if timed
         np_target, torch_target = TARGETS[name]
-        verdicts, ratio_np, ratio_torch, cpu_cells = [], f"{'-':>6s}", f"{'-':>9s}", ""
-        if "numpy" in best:
-            r_np = best["engine"][0] / best["numpy"][0]
-            ratio_np = f"{r_np:6.2f}"
-            if np_target:
-                verdicts.append(f"np<={np_target}x {'ok' if r_np <= np_target else 'MISSED'}")
-        if "torch" in best:
-            r_torch = best["engine"][0] / best["torch"][0]
-            ratio_torch = f"{r_torch:9.2f}"
-            verdicts.append(f"torch<={torch_target}x "
-                            f"{'ok' if r_torch <= torch_target else 'MISSED'}")
-            cpu_cells = (f"{best['engine'][1] * 1e3:14.3f} {best['torch'][1] * 1e3:6.3f} "
-                         f"{best['engine'][1] / best['torch'][1]:5.2f}")
-        print(f"{name:37s} {' '.join(cells)} {ratio_np} {ratio_torch} {cpu_cells:27s}  "
-              f"{', '.join(verdicts)}")
+        cells = [f"{t[0] * 1e3:6.3f}ms" if t else f"{'-':>8s}" for t in (t_engine, t_numpy,
+                                                                        t_torch)]
+        verdicts = []
+        ratio_np = f"{t_engine[0] / t_numpy[0]:6.2f}" if t_numpy else f"{'-':>6s}"
+        if t_numpy and np_target:
+            ok = t_engine[0] / t_numpy[0] <= np_target
+            verdicts.append(f"np<={np_target}x {'ok' if ok else 'MISSED'}")
+        ratio_torch, ratio_cpu, many_cells = f"{'-':>9s}", f"{'-':>5s}", ""
+        if t_torch:
+            r_torch = t_engine[0] / t_torch[0]
+            ratio_torch, ratio_cpu = f"{r_torch:9.2f}", f"{t_engine[1] / t_torch[1]:5.2f}"
+            verdict = "ok" if r_torch <= torch_target else "MISSED"
+            verdicts.append(f"torch<={torch_target}x {verdict}")
+        if many:
+            many_cells = (f"{many[0][0] * 1e3:13.3f}ms {many[1][0] * 1e3:6.3f}ms "
+                          f"{many[0][0] / many[1][0]:5.2f}")
+        print(f"{name:37s} {' '.join(cells)} {ratio_np} {ratio_torch} {ratio_cpu}  "
+              f"{many_cells:32s}  {', '.join(verdicts)}")
     blas.limit(limits=threads, user_api="blas")
     if torch is not None:
         torch.set_num_threads(threads)
