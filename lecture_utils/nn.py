@@ -220,7 +220,10 @@ class Flatten(Module):
 
 
 def _scratch(layer, name, shape):
-    """An array of `shape` that `layer` keeps between calls (to reuse, not to reallocate)."""
+    """An array of `shape` that `layer` keeps between calls: large arrays are slow to allocate.
+
+    Only for what a layer uses inside; what it returns is always a new array.
+    """
     buffers = layer.__dict__.setdefault("_scratch_buffers", {})
     if name not in buffers or buffers[name].shape != shape:
         buffers[name] = np.empty(shape)
@@ -267,8 +270,8 @@ class Conv2d(Module):
         # patches[c, i, j, n, a, b] = x[n, c, i*s + a, j*s + b]: a view, nothing copied yet
         patches = sliding_window_view(xc, (k, k), axis=(1, 2))[:, ::s, ::s]
         H_out, W_out = patches.shape[1:3]
-        # im2col: cols[(c, a, b), (i, j, n)], one column per output pixel of every image (the
-        # one copy), so that a single matrix product applies all filters to all patches
+        # im2col: cols[(c, a, b), (i, j, n)], one column per output pixel of every image, so
+        # that a single matrix product applies all filters to all patches
         cols = _scratch(self, "cols", (C, k, k, H_out, W_out, N))
         np.copyto(cols, patches.transpose(0, 4, 5, 1, 2, 3))
         self.cols = cols.reshape(C * k * k, H_out * W_out * N)
