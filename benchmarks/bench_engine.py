@@ -295,14 +295,14 @@ def main():
         if torch is not None:
             fns.append(torch_version(torch, *data))
             setups.append(torch_threads(1))
-            if threads > 1:  # the same two again with every thread
-                fns += [fns[0], fns[-1]]
-                setups += [numpy_threads(threads), torch_threads(threads)]
         timings = iter(median_seconds(fns, setups))
         t_engine = next(timings)
         t_numpy = next(timings) if numpy_version else None
         t_torch = next(timings) if torch is not None else None
-        many = list(timings)  # engine and torch at `threads`, if timed
+        many = []  # engine and torch with every thread: timed apart, as their spinning
+        if torch is not None and threads > 1:  # threads slowed the 1-thread runs next to them
+            many = median_seconds([fns[0], fns[-1]],
+                                  [numpy_threads(threads), torch_threads(threads)])
         np_target, torch_target = TARGETS[name]
         cells = [f"{t[1] * 1e3:6.3f}ms" if t else f"{'-':>8s}" for t in (t_engine, t_numpy,
                                                                         t_torch)]
