@@ -219,6 +219,17 @@ class Flatten(Module):
         return grad_out.reshape(self.shape)
 
 
+def _scratch(layer, name, shape):
+    """An array of `shape` that `layer` keeps between calls: large arrays are slow to allocate.
+
+    Only for what a layer uses inside; what it returns is always a new array.
+    """
+    buffers = layer.__dict__.setdefault("_scratch_buffers", {})
+    if name not in buffers or buffers[name].shape != shape:
+        buffers[name] = np.empty(shape)
+    return buffers[name]
+
+
 class Conv2d(Module):
     """2-D cross-correlation y_ij = sum_a sum_b W_ab x_{i+a-1, j+b-1} (+ bias), per channel pair.
 
@@ -252,33 +263,42 @@ class Conv2d(Module):
                              f"{H + 2 * p}x{W + 2 * p} (input {H}x{W}, padding {p})")
         if p:
             x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-        # patches[n, c, i, j, a, b] = x[n, c, i*s + a, j*s + b]: a view, nothing copied yet
-        patches = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
-        H_out, W_out = patches.shape[2:4]
-        # im2col: cols[n, (c, a, b), (i, j)], one column per output pixel (this copies)
-        self.cols = patches.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * k * k, H_out * W_out)
         self.padded_shape = x.shape
-        y = self.weight.data.reshape(self.out_channels, -1) @ self.cols  # (N, C_out, H_out W_out)
+        # image index last, xc[c, h, w, n] = x[n, c, h, w]: every row of a patch is then one
+        # long run in memory (W_out * N numbers), which makes im2col and col2im fast
+        xc = np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+        # patches[c, i, j, n, a, b] = x[n, c, i*s + a, j*s + b]: a view, nothing copied yet
+        patches = sliding_window_view(xc, (k, k), axis=(1, 2))[:, ::s, ::s]
+        H_out, W_out = patches.shape[1:3]
+        # im2col: cols[(c, a, b), (i, j, n)], one column per output pixel of every image, so
+        # that a single matrix product applies all filters to all patches
+        cols = _scratch(self, "cols", (C, k, k, H_out, W_out, N))
+        np.copyto(cols, patches.transpose(0, 4, 5, 1, 2, 3))
+        self.cols = cols.reshape(C * k * k, H_out * W_out * N)
+        y = self.weight.data.reshape(self.out_channels, -1) @ self.cols  # (C_out, H_out W_out N)
         y += self.bias.data[:, None]
-        return y.reshape(N, self.out_channels, H_out, W_out)
+        return y.reshape(self.out_channels, H_out, W_out, N).transpose(3, 0, 1, 2)
 
     def backward(self, grad_out):
         k, s, p = self.kernel_size, self.stride, self.padding
         N, C, Hp, Wp = self.padded_shape
         H_out, W_out = grad_out.shape[2:]
-        g = grad_out.reshape(N, self.out_channels, H_out * W_out)
+        # dL/dy with the same column order as cols: g[o, (i, j, n)]
+        g = grad_out.transpose(1, 2, 3, 0).reshape(self.out_channels, H_out * W_out * N)
         W2d = self.weight.data.reshape(self.out_channels, -1)
         # dL/dW = sum over images and pixels of dL/dy times the patch; dL/db = sum of dL/dy
-        self.weight.grad += (g @ self.cols.transpose(0, 2, 1)).sum(axis=0).reshape(
-            self.weight.data.shape)
-        self.bias.grad += g.sum(axis=(0, 2))
-        # col2im: each patch entry (c, a, b) flows back to pixel (i*s + a, j*s + b)
-        grad_cols = (W2d.T @ g).reshape(N, C, k, k, H_out, W_out)
-        grad_x = np.zeros(self.padded_shape)
+        self.weight.grad += (g @ self.cols.T).reshape(self.weight.data.shape)
+        self.bias.grad += g.sum(axis=1)
+        # col2im: each patch entry (c, a, b) flows back to pixel (i*s + a, j*s + b), so add
+        # the k*k slices of grad_cols, one per kernel offset (a, b), onto the padded input
+        grad_cols = _scratch(self, "grad_cols", (C * k * k, H_out * W_out * N))
+        np.matmul(W2d.T, g, out=grad_cols)
+        grad_cols = grad_cols.reshape(C, k, k, H_out, W_out, N)
+        grad_x = np.zeros((C, Hp, Wp, N))
         for a in range(k):
             for b in range(k):
-                grad_x[:, :, a:a + s * H_out:s, b:b + s * W_out:s] += grad_cols[:, :, a, b]
-        return grad_x[:, :, p:Hp - p, p:Wp - p] if p else grad_x
+                grad_x[:, a:a + s * H_out:s, b:b + s * W_out:s] += grad_cols[:, a, b]
+        return grad_x[:, p:Hp - p, p:Wp - p].transpose(3, 0, 1, 2)
 
     def __repr__(self):
         return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
@@ -391,9 +411,13 @@ class RNN(Module):
         return f"RNN({self.input_size}, {self.hidden_size})"
 
 
-def _sigmoid(x):
-    """sigmoid(x) = (1 + tanh(x / 2)) / 2: one tanh, no overflow (the gates call it every step)."""
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
+def _sigmoid(x, out=None):
+    """sigmoid(x) = (1 + tanh(x / 2)) / 2: one tanh, no overflow; out=x computes it in place."""
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
 
 
 class GRU(Module):
@@ -423,53 +447,56 @@ class GRU(Module):
         self.bias_hh = Parameter(_uniform(rng, H, 3 * H))
 
     def forward(self, x, h0=None):
-        x, self.h0 = _sequence_and_initial_state(self, x, h0)
+        x, h0 = _sequence_and_initial_state(self, x, h0)
         N, T, D = x.shape
         H = self.hidden_size
         self.xt = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major (T, N, D)
-        gi = self.xt @ self.weight_ih.data + self.bias_ih.data  # input parts of all steps
+        # x_t W_i + b_i for all three gates and all T steps, in one product before the loop
+        gi = self.xt @ self.weight_ih.data + self.bias_ih.data
         gi[:, :, :2 * H] += self.bias_hh.data[:2 * H]  # b_hr, b_hz simply add; b_hn is inside r*
-        self.gates = np.empty((T, N, 3 * H))  # r, z, n of every step
-        self.hn = np.empty((T, N, H))  # h_{t-1} W_hn + b_hn, which r_t multiplies
-        self.hs = np.empty((T + 1, N, H))  # h_0 .. h_T
-        self.hs[0] = self.h0
+        # r_t, z_t, n_t, h_{t-1} W_hn + b_hn (which r_t multiplies) and h_0 .. h_T of every step
+        self.r, self.z, self.n, self.hn = (np.empty((T, N, H)) for _ in range(4))
+        self.hs = np.empty((T + 1, N, H))
+        self.hs[0] = h0
         W_hh, b_hn = self.weight_hh.data, self.bias_hh.data[2 * H:]
-        for t in range(T):
-            h = self.hs[t]
-            gh = h @ W_hh
-            rz = _sigmoid(gi[t, :, :2 * H] + gh[:, :2 * H])
-            r, z = rz[:, :H], rz[:, H:]
+        for t in range(T):  # out=...: results go straight into the arrays above
+            h, r, z, n = self.hs[t], self.r[t], self.z[t], self.n[t]
+            gh = h @ W_hh  # h_{t-1} W_h of all three gates in one product
+            _sigmoid(np.add(gi[t, :, :H], gh[:, :H], out=r), out=r)  # r_t
+            _sigmoid(np.add(gi[t, :, H:2 * H], gh[:, H:2 * H], out=z), out=z)  # z_t
             hn = np.add(gh[:, 2 * H:], b_hn, out=self.hn[t])
-            n = np.tanh(gi[t, :, 2 * H:] + r * hn)
-            self.hs[t + 1] = n + z * (h - n)  # = (1 - z) n + z h
-            self.gates[t, :, :2 * H], self.gates[t, :, 2 * H:] = rz, n
+            np.tanh(np.add(gi[t, :, 2 * H:], r * hn, out=n), out=n)  # n_t
+            self.hs[t + 1] = n + z * (h - n)  # = (1 - z_t) n_t + z_t h_{t-1}
         return self.hs[1:].transpose(1, 0, 2)
 
     def backward(self, grad_out):
         T, N, H = self.hn.shape
         grad_h = grad_out.transpose(1, 0, 2)
-        W_hh_T = self.weight_hh.data.T
-        grad_gi = np.empty((T, N, 3 * H))  # dL/d(pre-activations), input side: r, z, n
-        grad_gh = np.empty((T, N, 3 * H))  # the same, hidden side (n's is multiplied by r)
+        W_ih, W_hh = self.weight_ih.data, self.weight_hh.data
+        grad_x = np.empty((T, N, self.input_size))
+        grad_gi = np.empty((N, 3 * H))  # dL/d(x_t W_i + b_i) of one step: gates r, z, n
+        grad_gh = np.empty((N, 3 * H))  # dL/d(h_{t-1} W_h + b_h): the same, but n's times r_t
         carry = np.zeros((N, H))  # dL/dh_t arriving from step t+1
+        # Every product is one step's: small enough for BLAS to keep it on one thread (one
+        # product over all steps started a second thread, ten times slower on a busy machine).
         for t in range(T - 1, -1, -1):
-            r, z, n = self.gates[t, :, :H], self.gates[t, :, H:2 * H], self.gates[t, :, 2 * H:]
-            dh = carry + grad_h[t]
-            da_n = dh * (1.0 - z) * (1.0 - n * n)  # through n_t = tanh(a_n)
-            grad_gi[t, :, :H] = da_n * self.hn[t] * r * (1.0 - r)  # through r_t in a_n
-            grad_gi[t, :, H:2 * H] = dh * (self.hs[t] - n) * z * (1.0 - z)  # through z_t
-            grad_gi[t, :, 2 * H:] = da_n
-            grad_gh[t, :, :2 * H] = grad_gi[t, :, :2 * H]
-            grad_gh[t, :, 2 * H:] = da_n * r
-            carry = dh * z + grad_gh[t] @ W_hh_T  # h_{t-1} reaches h_t directly and via gates
+            r, z, n, h_before = self.r[t], self.z[t], self.n[t], self.hs[t]
+            dh = carry + grad_h[t]  # dL/dh_t: from the output at t and from step t+1
+            # dL/da for the pre-activations a of n_t, r_t, z_t (the sums inside tanh, sigmoid)
+            da_n = np.multiply(dh * (1.0 - z), 1.0 - n * n, out=grad_gi[:, 2 * H:])  # via n_t
+            np.multiply(da_n * self.hn[t], r * (1.0 - r), out=grad_gi[:, :H])  # via r_t in a_n
+            np.multiply(dh * (h_before - n), z * (1.0 - z), out=grad_gi[:, H:2 * H])  # via z_t
+            grad_gh[:, :2 * H] = grad_gi[:, :2 * H]
+            np.multiply(da_n, r, out=grad_gh[:, 2 * H:])
+            # parameters are shared over time: their gradients add up every step's share
+            self.weight_ih.grad += self.xt[t].T @ grad_gi
+            self.weight_hh.grad += h_before.T @ grad_gh
+            self.bias_ih.grad += grad_gi.sum(axis=0)
+            self.bias_hh.grad += grad_gh.sum(axis=0)
+            np.matmul(grad_gi, W_ih.T, out=grad_x[t])  # dL/dx_t
+            carry = dh * z + grad_gh @ W_hh.T  # h_{t-1} reaches h_t directly and via the gates
         self.grad_h0 = carry
-        flat_i, flat_h = grad_gi.reshape(T * N, 3 * H), grad_gh.reshape(T * N, 3 * H)
-        # parameters are shared over time: their gradients sum all steps, in one product each
-        self.weight_ih.grad += self.xt.reshape(T * N, -1).T @ flat_i
-        self.bias_ih.grad += flat_i.sum(axis=0)
-        self.weight_hh.grad += self.hs[:-1].reshape(T * N, H).T @ flat_h
-        self.bias_hh.grad += flat_h.sum(axis=0)
-        return (grad_gi @ self.weight_ih.data.T).transpose(1, 0, 2)
+        return grad_x.transpose(1, 0, 2)
 
     def __repr__(self):
         return f"GRU({self.input_size}, {self.hidden_size})"

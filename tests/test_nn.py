@@ -150,6 +150,48 @@ def test_conv2d_matches_slide_formula(stride, padding):
     np.testing.assert_allclose(conv(x), expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("n,c_in,c_out,k,stride,padding,h,w", [
+    (1, 1, 1, 1, 1, 0, 4, 4),  # kernel 1, batch 1
+    (2, 3, 4, 3, 2, 1, 7, 8),  # stride and padding, odd sizes
+    (1, 2, 3, 5, 1, 2, 5, 6),  # padding keeps the size, kernel as large as the input
+    (3, 2, 2, 2, 3, 0, 9, 7),  # stride larger than the kernel: some pixels never used
+    (4, 3, 16, 5, 1, 0, 12, 12)])  # the benchmark's channels
+def test_conv2d_equals_torch_conv2d_forward_and_backward(n, c_in, c_out, k, stride, padding,
+                                                        h, w):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(k * 100 + stride * 10 + padding)
+    conv = nn.Conv2d(c_in, c_out, k, stride, padding, rng=rng)
+    x = rng.standard_normal((n, c_in, h, w))
+    weight = torch.from_numpy(conv.weight.data).requires_grad_()
+    bias = torch.from_numpy(conv.bias.data).requires_grad_()
+    xt = torch.from_numpy(x).requires_grad_()
+    out = torch.nn.functional.conv2d(xt, weight, bias, stride=stride, padding=padding)
+    R = rng.standard_normal(out.shape)
+    out.backward(torch.from_numpy(R))
+    np.testing.assert_allclose(conv(x), out.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(conv.backward(R), xt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(conv.weight.grad, weight.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(conv.bias.grad, bias.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("layer,shape", [(lambda: nn.Conv2d(2, 3, 3, padding=1, rng=0),
+                                          (2, 2, 5, 5)),
+                                         (lambda: nn.GRU(3, 4, rng=0), (2, 5, 3)),
+                                         (lambda: nn.RNN(3, 4, rng=0), (2, 5, 3))])
+def test_outputs_and_input_gradients_survive_later_calls(layer, shape):
+    # layers reuse scratch memory between calls; what they return must stay the caller's
+    rng, module = np.random.default_rng(0), layer()
+    x1, x2 = rng.standard_normal(shape), rng.standard_normal(shape)
+    y1 = module(x1)
+    saved_y1 = y1.copy()
+    grad_x1 = module.backward(np.ones_like(y1))
+    saved_grad_x1 = grad_x1.copy()
+    module(x2)
+    module.backward(rng.standard_normal(y1.shape))
+    np.testing.assert_array_equal(y1, saved_y1)
+    np.testing.assert_array_equal(grad_x1, saved_grad_x1)
+
+
 def test_linear_is_x_times_w_plus_b_with_slide_shapes():
     layer = nn.Linear(3, 2, rng=0)
     assert layer.weight.data.shape == (3, 2) and layer.bias.data.shape == (2,)
@@ -213,8 +255,11 @@ def test_gru_equals_torch_gru_with_the_same_weights():
     (out * torch.from_numpy(R)).sum().backward()
     np.testing.assert_allclose(gru(x, h0), out.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(gru.backward(R), xt.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(gru.weight_hh.grad, reference.weight_hh_l0.grad.numpy().T,
-                               atol=1e-12)
+    for mine, theirs in [(gru.weight_ih, reference.weight_ih_l0.grad.T),
+                         (gru.weight_hh, reference.weight_hh_l0.grad.T),
+                         (gru.bias_ih, reference.bias_ih_l0.grad),
+                         (gru.bias_hh, reference.bias_hh_l0.grad)]:
+        np.testing.assert_allclose(mine.grad, theirs.numpy(), atol=1e-12)
 
 
 def test_activations_and_their_derivatives():
