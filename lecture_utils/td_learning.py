@@ -188,11 +188,25 @@ def make_model(model, seed=0):
 
 
 def divergence_note(runs):
-    """One message for the runs that diverged, e.g. "Monte Carlo diverged after 7 updates;
-    ...: try a smaller learning rate"; "" if none did."""
-    notes = [run.note for run in runs if run.note]
-    return (f"{'; '.join(notes)} (estimates beyond {DIVERGED_AT:.0f}): try a smaller learning "
-            "rate" if notes else "")
+    """One short message for the runs that diverged, e.g. "Monte Carlo diverged after 7
+    updates (estimates beyond 1000): try a smaller learning rate"; "" if none did.
+
+    Runs that diverged after the same number of updates share one clause ("C = 10, 100 and
+    1000 diverged after 50 updates"): three separate clauses took three lines on a projector.
+    """
+    by_step = {}  # "after 50 updates" -> the labels of the runs that diverged then
+    for run in runs:
+        if run.note:
+            label, _, when = run.note.partition(" diverged ")
+            by_step.setdefault(when, []).append(label)
+    clauses = []
+    for when, labels in by_step.items():
+        if len(labels) > 1 and all(label.startswith("C = ") for label in labels):
+            labels = [labels[0]] + [label.removeprefix("C = ") for label in labels[1:]]
+        names = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+        clauses.append(f"{names} diverged {when}")
+    return (f"{'; '.join(clauses)} (estimates beyond {DIVERGED_AT:.0f}): try a smaller "
+            "learning rate" if clauses else "")
 
 
 def targets_of(kind, net, inputs, experience, batch, gamma):
@@ -302,7 +316,7 @@ class TargetsView:
     """Left: RMSE against V^pi as transitions are used, one line per target. Right: s1..s4."""
 
     def __init__(self):
-        self.figure = plots.new_figure(9.5, 3.8)
+        self.figure = plots.new_figure(9.5, 3.5)  # with four controls: fits a 720-px projector
         curve_ax, bar_ax = self.figure.subplots(1, 2, width_ratios=[1.4, 1])
         self.lines = {k: curve_ax.plot([], [], color=TARGET_COLOURS[k], label=TARGET_NAMES[k],
                                        linestyle="--" if k == "true" else "-")[0]
@@ -550,8 +564,10 @@ class GradientsView:
             errors = result.rmse[rule]
             self.lines[rule].set_data(np.arange(len(errors)), np.clip(errors, 0.5, 20))
             self.fixed[rule].set_ydata([result.fixed_point_rmse[rule]] * 2)
+            # a rule that diverged has no values to show (the message says so): no bars
+            diverged = len(errors) < result.updates + 1
             for bar, h in zip(self.bars[rule], result.estimates[rule][named], strict=True):
-                bar.set_height(float(np.clip(h, -25, 0)))
+                bar.set_height(0.0 if diverged else float(np.clip(h, -25, 0)))
         self.best.set_ydata([result.least_squares_rmse] * 2)
         keep_xlim(self.ax, 0, result.updates)
 

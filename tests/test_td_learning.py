@@ -141,6 +141,18 @@ def test_a_learning_rate_too_large_for_linear_td_is_a_message():
     assert "diverged" in result.note and np.isfinite(result.thetas).all()
 
 
+def test_a_rule_that_diverged_shows_no_bars_only_the_message():
+    """At the top of the slider both rules blow up; their last values are not drawn as
+    bars running off the axis."""
+    panel = td.gradients_panel()
+    panel.set(lr=20.0)  # the top of the slider
+    assert "diverged" in panel.message_text
+    for rule in td.RULE_NAMES:
+        assert [bar.get_height() for bar in panel.view.bars[rule]] == [0.0] * 4
+    panel.set(lr=5.0)
+    assert all(bar.get_height() < -1 for bar in panel.view.bars["semi"])
+
+
 # --- 4. the deadly triad --------------------------------------------------------------------------
 
 SWITCHES = [(True, True, True), (False, True, True), (True, False, True), (True, True, False)]
@@ -197,6 +209,16 @@ def test_at_a_large_learning_rate_only_the_run_without_target_network_learns(see
     assert online.rmse[-1] > 3
 
 
+def test_runs_that_diverge_together_share_one_short_message():
+    """Three clauses took three lines on a projector and pushed the figure off the screen."""
+    result = td.compare_target_networks(lr=1.0)
+    assert result.note == ("C = 10, 100 and 1000 diverged after 50 updates (estimates beyond "
+                           "1000): try a smaller learning rate")
+    runs = [td.LearningRun("monte_carlo", 1, *[np.zeros(1)] * 4, note="Monte Carlo diverged "
+                           "after 7 updates")]
+    assert td.divergence_note(runs).startswith("Monte Carlo diverged after 7 updates (")
+
+
 def test_target_network_training_takes_under_three_seconds():
     start = time.process_time()
     td.compare_target_networks(replay=True, lr=0.01)
@@ -237,5 +259,8 @@ def test_panel_text_is_readable_in_every_style(name, figure_style):
         assert text_problems(panel.view.figure) == []
         if figure_style == "projector":
             assert panel.view.figure.get_size_inches()[1] * panel.view.figure.dpi <= 420
+            if name == "targets":  # four controls and a button above it (584 px measured
+                # in a 1280x720 browser with a 380-px figure; 557 px with this one)
+                assert panel.view.figure.get_size_inches()[1] * panel.view.figure.dpi <= 350
     finally:
         style.set_style("default")
