@@ -607,6 +607,7 @@ class GradientView:
                xlabel="distance in time k (steps back from the loss)",
                ylabel=r"$\|\partial L / \partial x^{T-k}\|$")
         ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_yticks(10.0 ** np.arange(-20, 6, 5))  # round decades (auto gave 10^-6, 10^1, ...)
         ax.legend(loc="lower left", fontsize="small", ncols=2)
         self.title = self.figure.suptitle(" \n ", fontsize="medium")  # two lines: see update
         plots.freeze_layout(self.figure)
