@@ -348,6 +348,24 @@ def test_spiral_scene_relu_surface_is_made_of_straight_pieces_and_tanh_is_curved
     assert bent["relu"] < 0.05 and bent["tanh"] > 0.95, bent
 
 
+def test_spiral_scene_at_noise_0_3_relu_overfits_and_one_layer_of_8_underfits():
+    """The notebook's "try noise 0.3, or one hidden layer": it said both make the test curve
+    part from the training curve; measured, only ReLU at noise 0.3 does (tanh fits less and
+    its curves stay together), and one layer of 8 lowers both curves (too few units)."""
+    def final(activation, **change):
+        record = pg.train_playground(2000, activation=activation,
+                                     **dict(SPIRAL_SCENE, **change)).record
+        return (record.train_accuracy[-1], record.test_accuracy[-1], record.train_loss[-1],
+                record.test_loss[-1])
+    train, test, train_loss, test_loss = final("relu", noise=0.3)
+    assert train - test > 0.04 and test_loss > 1.5 * train_loss
+    train, test, train_loss, test_loss = final("tanh", noise=0.3)
+    assert abs(train - test) < 0.04 and abs(test_loss - train_loss) < 0.1
+    for activation in ("tanh", "relu"):
+        train, test, _, _ = final(activation, layers=[8])
+        assert 0.85 < train < 0.95 and abs(train - test) < 0.05
+
+
 MAZE_CURVED = dict(MAZE_SCENE, layers=[], features=["x1", "x2", "x1^2", "x2^2", "x1*x2"])
 
 
