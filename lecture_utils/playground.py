@@ -864,10 +864,11 @@ class PlaygroundPanel(Panel):
         self._follow(name)  # also while `set` mutes the redraw
         if self._muted:
             return
-        if name == "chosen":
-            self._draw()
-        else:
-            self.refresh()
+        with self.loop.lock:  # this message may come on another thread than the loop's
+            if name == "chosen":
+                self._draw()
+            else:
+                self.refresh()
 
     def _regenerate(self):
         """New data and new weights: the next seed."""

@@ -423,3 +423,26 @@ def test_the_controls_sit_three_to_a_row_on_a_1100_px_notebook(name):
         assert max(len(label) for label in labels) <= 13  # "updates/frame" fits its label box
     finally:
         set_style("default")
+
+
+def test_a_control_waits_while_the_live_loop_holds_its_lock():
+    """A slider handled on a subshell thread during Play once rebuilt the figure while the
+    loop drew it ("raster overflow" in JupyterLab's log): callbacks take the loop's lock."""
+    import threading
+    panel = pg.playground(data="xor", layers=[])
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with panel.loop.lock:
+            held.set()
+            release.wait(1.0)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(1.0)
+    threading.Timer(0.15, release.set).start()
+    start = time.perf_counter()
+    panel.controls["noise"].value = 0.2  # a new run, drawn only once the lock is free
+    waited = time.perf_counter() - start
+    holder.join()
+    assert waited >= 0.1 and panel.run.config["noise"] == 0.2
