@@ -6,11 +6,15 @@
     loop.step()                        exactly one update, then a redraw
     loop.reset()                       pause, then call `on_reset` (e.g. new weights), redraw
 
-The background work is an asyncio task on the kernel's own event loop (ipykernel runs
-one; cells and widget messages are handled on it). The task runs updates for at most
-`slice_seconds`, then awaits, so that the kernel handles every message that came in (a
-click on Pause, a slider moving) before the next slice: no thread, no lock, and a control
-changed mid-run takes effect at the next update. It redraws at most every
+The background work is an asyncio task on the kernel's own event loop. The task runs
+updates for at most `slice_seconds`, then awaits, so that the kernel handles every message
+that came in (a click on Pause, a slider moving) before the next slice, and a control
+changed mid-run takes effect at the next update. ipykernel 7 may hand a widget's message
+to a subshell thread instead of the main one (seen in JupyterLab 4.6 with ipywidgets 8.1:
+one slider's callbacks ran on both), so a callback can run while a slice is under way:
+every slice, step, pause and reset holds `lock` (re-entrant), and a panel's callbacks that
+touch the model or the figure take it too. Without it, a slider moved during Play once
+rebuilt the figure while the loop drew it (matplotlib: "raster overflow"). It redraws at most every
 `redraw_seconds` (and never spends more than about 80% of its time drawing); with
 `steps_per_frame` it does that many updates per redraw and sleeps in between (a set pace).
 
@@ -19,6 +23,7 @@ and `tick()` does one slice by hand, exactly as the task would.
 """
 
 import asyncio
+import threading
 import time
 
 
@@ -40,6 +45,7 @@ class LiveLoop:
         self.playing, self.task, self.steps = False, None, 0
         self.draws, self._last_draw, self._draw_seconds = 0, 0.0, 0.0
         self.error = None  # the exception that stopped the loop, if one did
+        self.lock = threading.RLock()  # held by every slice and control (see the module doc)
 
     # --- the controls ------------------------------------------------------------------
 
@@ -54,21 +60,24 @@ class LiveLoop:
 
     def pause(self):
         """Stop after the update under way and redraw; the task ends at its next await."""
-        was_playing = self.playing
-        self._set_playing(False)
-        if was_playing:
-            self._guarded(self.redraw)
+        with self.lock:
+            was_playing = self.playing
+            self._set_playing(False)
+            if was_playing:
+                self._guarded(self.redraw)
 
     def step(self):
         """Pause, do exactly one update and redraw."""
-        self.pause()
-        self._guarded(self._one_step, self.redraw)
+        with self.lock:
+            self.pause()
+            self._guarded(self._one_step, self.redraw)
 
     def reset(self):
         """Pause, call `on_reset()` (start again) and redraw."""
-        self.pause()
-        self.steps = 0
-        self._guarded(*(f for f in (self.on_reset, self.redraw) if f is not None))
+        with self.lock:
+            self.pause()
+            self.steps = 0
+            self._guarded(*(f for f in (self.on_reset, self.redraw) if f is not None))
 
     def toggle(self):
         """Play if paused, pause if playing (one button for both)."""
@@ -94,7 +103,8 @@ class LiveLoop:
             if not self.playing or self._redraw_due():
                 self.redraw()
 
-        self._guarded(work)
+        with self.lock:  # a control handled on another thread waits for this slice
+            self._guarded(work)
         return done
 
     def redraw(self):

@@ -29,7 +29,7 @@ from .live import LiveLoop
 from .optim import SGD, Adam
 from .running_example import maze_setting
 from .train import batch_stream
-from .widgets import Panel, choice_slider, control_grid, dropdown, slider, styled_box
+from .widgets import Panel, choice_slider, dropdown, slider, styled_box
 
 CLASSIFICATION = {"circle": 2, "xor": 2, "blobs": 2, "spiral": 2, "spiral3": 3}  # classes
 REGRESSION = ("plane", "bumps", "maze")
@@ -438,6 +438,33 @@ def unit_label(layer, unit):
     return f"layer {layer}, unit {unit + 1}"
 
 
+# (label, rest) widths in px of one control in the playground's grid: three columns fit a
+# 1100-px notebook on a 1280-px projector (the shared grid's 500-px controls gave two columns,
+# seven rows, and a 774-px panel)
+COMPACT_PX = {"default": (110, 170), "dark": (110, 170), "projector": (150, 195)}
+
+
+def compact_grid(controls):
+    """The playground's 13 controls in narrower cells than widgets.control_grid's, so that
+    three sit side by side on a projector."""
+    label, rest = COMPACT_PX[style.current_style()]
+    for control in controls:
+        control.layout.width = f"{label + rest}px"
+        control.style.description_width = f"{label}px"
+    return widgets.GridBox(controls, layout=widgets.Layout(
+        grid_template_columns=f"repeat(auto-fill, {label + rest}px)", grid_gap="2px 16px"))
+
+
+def feature_css():
+    """CSS giving the feature check boxes the panel's font size (the shared widget CSS sizes
+    labels, read-outs and buttons, not a check box's own label, which stayed at 13 px on the
+    projector next to 20-px slider labels)."""
+    size = style.WIDGET_FONT_PX[style.current_style()]
+    return (f".lu-features .widget-checkbox, .lu-features .widget-label-basic "
+            f"{{font-size: {size}px;}} .lu-features input[type=checkbox] "
+            f"{{width: {size - 2}px; height: {size - 2}px;}}")
+
+
 class PlaygroundView:
     """Left: the network, each unit a small map of its output over the plane, edges coloured
     by weight sign (blue +, red -) and as wide as |w|. Middle: the output surface with the
@@ -445,7 +472,7 @@ class PlaygroundView:
     train and test loss and accuracy against updates. The title counts the updates."""
 
     def __init__(self):
-        self.figure = plots.new_figure(13.0, 4.2)
+        self.figure = plots.new_figure(13.0, 3.9)  # 774-px panel at 4.2 in on a projector
         grid = self.figure.add_gridspec(2, 4, width_ratios=[1.15, 1.0, 0.8, 1.0])
         self.net = self.figure.add_subplot(grid[:, 0])
         self.out = self.figure.add_subplot(grid[:, 1])
@@ -474,7 +501,9 @@ class PlaygroundView:
         ax.set_yscale("log")
         ax.yaxis.set_minor_locator(mpl.ticker.NullLocator())
         self.loss_title = ax.set_title("loss", fontsize="small")
-        ax.legend(loc="upper right", fontsize="small")
+        # lower left: a loss curve starts high on the left and falls to the right, or stays
+        # flat at the top (XOR without a hidden layer), so that corner stays free
+        ax.legend(loc="lower left", fontsize="small")
         ax.tick_params(labelbottom=False)
         ax = self.acc_ax
         (self.train_acc,) = ax.plot([], [], color=style.FIT_COLOUR)
@@ -707,10 +736,12 @@ class PlaygroundPanel(Panel):
         self.view, self.result = PlaygroundView(), None
         self.message_text, self.busy_shown = "", False
         self.controls = self._make_controls(config, updates_per_frame)
-        self.play_button = widgets.Button(description="Play", button_style="primary")
-        self.step_button = widgets.Button(description="Step")
-        self.reset_button = widgets.Button(description="Reset")
-        self.regenerate_button = widgets.Button(description="Regenerate")
+        # as wide as their labels: at the projector's font a fixed width cut "Regenerate"
+        fitted = {"layout": widgets.Layout(width="auto", min_width="6em", flex="0 0 auto")}
+        self.play_button = widgets.Button(description="Play", button_style="primary", **fitted)
+        self.step_button = widgets.Button(description="Step", **fitted)
+        self.reset_button = widgets.Button(description="Reset", **fitted)
+        self.regenerate_button = widgets.Button(description="Regenerate", **fitted)
         self.button = self.play_button  # what `make bench` looks for
         self.play_button.on_click(lambda _: self.loop.toggle())
         self.step_button.on_click(lambda _: self.loop.step())
@@ -724,11 +755,20 @@ class PlaygroundPanel(Panel):
                                                                         height="auto"))
         buttons = widgets.HBox([self.play_button, self.step_button, self.reset_button,
                                 self.regenerate_button, self.count])
-        checkboxes = widgets.HBox([self.controls[f"feature {f}"] for f in FEATURES])
-        sliders = [c for name, c in self.controls.items() if not name.startswith("feature ")]
+        # the unit shown large sits beside the feature boxes: a row of its own cost 33 px
+        checkboxes = widgets.HBox([widgets.HTML("input features:")]
+                                  + [self.controls[f"feature {f}"] for f in FEATURES]
+                                  + [self.controls["chosen"]],
+                                  layout=widgets.Layout(grid_gap="0 12px", align_items="center",
+                                                        flex_flow="row wrap"))
+        checkboxes.add_class("lu-features")
+        sliders = [c for name, c in self.controls.items()
+                   if not name.startswith("feature ") and name != "chosen"]
+        compact_grid([self.controls["chosen"]])  # the same width as the others
         header = [widgets.HTML(f"<b>Think first:</b> {question}")] if question else []
-        self.widget = styled_box(header + [control_grid(sliders), checkboxes, buttons,
-                                           self.call_line, self.message, self.image])
+        self.widget = styled_box(header + [compact_grid(sliders), checkboxes, buttons,
+                                           self.call_line, self.message, self.image,
+                                           widgets.HTML(f"<style>{feature_css()}</style>")])
         self.widget.add_class("lu-live")  # the browser test drives live panels on their own
         self.loop = LiveLoop(self._step, self._draw, on_reset=self._new_run,
                              on_change=self._relabel, on_error=self._stopped,
@@ -749,7 +789,7 @@ class PlaygroundPanel(Panel):
                                     "test share"),
             "seed": slider(int(config["seed"]), 0, 99, 1, "seed"),
             "depth": slider(len(self.layers), 0, MAX_LAYERS, 1, "hidden layers"),
-            "units": slider(max(self.layers, default=4), 1, MAX_UNITS, 1, "units per layer"),
+            "units": slider(max(self.layers, default=4), 1, MAX_UNITS, 1, "units/layer"),
             "activation": dropdown(list(ACTIVATIONS), config["activation"], "activation"),
             "optimiser": dropdown(list(OPTIMISERS), config["optimiser"], "optimiser"),
             "lr": choice_slider(LEARNING_RATES, _listed(LEARNING_RATES, config["lr"], "lr"),
@@ -757,8 +797,8 @@ class PlaygroundPanel(Panel):
             "batch_size": choice_slider(BATCH_SIZES, _listed(BATCH_SIZES, config["batch_size"],
                                                              "batch_size"), "batch size"),
             "l2": choice_slider(L2_VALUES, _listed(L2_VALUES, config["l2"], "l2"), "L2"),
-            "speed": choice_slider(UPDATES_PER_FRAME, updates_per_frame, "updates per frame"),
-            "chosen": dropdown([("layer 1, unit 1", (1, 0))], None, "unit shown large"),
+            "speed": choice_slider(UPDATES_PER_FRAME, updates_per_frame, "updates/frame"),
+            "chosen": dropdown([("layer 1, unit 1", (1, 0))], None, "unit shown"),
         }
         for f in FEATURES:
             box = widgets.Checkbox(value=f in features, description=FEATURE_LABELS[f],
@@ -824,10 +864,11 @@ class PlaygroundPanel(Panel):
         self._follow(name)  # also while `set` mutes the redraw
         if self._muted:
             return
-        if name == "chosen":
-            self._draw()
-        else:
-            self.refresh()
+        with self.loop.lock:  # this message may come on another thread than the loop's
+            if name == "chosen":
+                self._draw()
+            else:
+                self.refresh()
 
     def _regenerate(self):
         """New data and new weights: the next seed."""

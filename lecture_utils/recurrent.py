@@ -167,9 +167,14 @@ class UnrollView:
 
 def unroll_panel():
     """A step slider walks the sequence through the unrolled RNN."""
-    controls = {"step": slider(4, 1, UNROLL_MAX_LENGTH, 1, "step t"),
+    controls = {"step": slider(4, 1, 12, 1, "step t"),
                 "length": slider(12, 2, UNROLL_MAX_LENGTH, 1, "sequence length T"),
                 "scale": slider(1.0, 0.0, 2.0, 0.1, "W_hh scale")}
+
+    def step_up_to_length(change):  # registered before the panel's own handlers: runs first
+        controls["step"].max = change["new"]  # clamps a step beyond the new length
+
+    controls["length"].observe(step_up_to_length, names="value")
     return Panel(unroll, UnrollView(), controls,
                  question="The pulse arrives at step 3. How long does it stay visible in the "
                           "hidden state? Does the number of parameters change with T?")
@@ -332,6 +337,10 @@ class AliasingView:
                        for name in ("feedforward", "rnn")}
         scatter_ax.set(xlim=(low, high), ylim=(low, high), xlabel="true $V^\\pi$",
                        ylabel="estimate")
+        # no tick at the shared corner (-15, -15) nor at the top, next to the two-line title:
+        # in the projector style those labels collide
+        scatter_ax.set_xticks(np.arange(low + 5, high + 1, 5))
+        scatter_ax.set_yticks(np.arange(low, high, 5))
         scatter_ax.legend(loc="upper left", fontsize="small")
         self.scatter_title = scatter_ax.set_title(" \n ", fontsize="medium")
         self.curves = {name: loss_ax.plot([], [], color=MODEL_COLOURS[name])[0]
@@ -362,6 +371,7 @@ def partial_observability_panel():
                 "updates": slider(300, 100, 600, 100, "updates"),
                 "seed": slider(0, 0, 10, 1, "random seed")}
     return Panel(partial_observability, AliasingView(), controls, button="Train",
+                 busy="training the feedforward net and the RNN, {updates} updates each ...",
                  question="On a look-alike cell, what is the best single value a feedforward "
                           "net can give? Where will its points lie in the middle plot?")
 
@@ -488,7 +498,7 @@ class TMazeView:
         self.bar_labels = [bar_ax.text(k, 2, "", ha="center", va="bottom", fontsize="small",
                                        color="black") for k in (0, 1)]
         self.images = []
-        for ax, label in zip(self.trace_axes, ("cue up", "cue down", "half the\ndifference"),
+        for ax, label in zip(self.trace_axes, ("cue up", "cue down", "½ diff."),
                              strict=True):
             image = ax.imshow(np.zeros((hidden_size_max, self.MAX_LENGTH + 1)), cmap=STATE_CMAP,
                               vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
@@ -597,8 +607,9 @@ class GradientView:
                xlabel="distance in time k (steps back from the loss)",
                ylabel=r"$\|\partial L / \partial x^{T-k}\|$")
         ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_yticks(10.0 ** np.arange(-20, 6, 5))  # round decades (auto gave 10^-6, 10^1, ...)
         ax.legend(loc="lower left", fontsize="small", ncols=2)
-        self.title = self.figure.suptitle(" ", fontsize="medium")
+        self.title = self.figure.suptitle(" \n ", fontsize="medium")  # two lines: see update
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -608,7 +619,8 @@ class GradientView:
                 curve.set_data(result.distance, norms)
         chosen = result.norms[result.scale]
         self.chosen.set_data(result.distance, np.clip(chosen, self.FLOOR, self.TOP))
-        self.title.set_text(f"scale {result.scale:g}: 20 steps back the gradient is "
+        # on two lines, or the projector style's large font runs off both sides of the figure
+        self.title.set_text(f"your scale {result.scale:g}: 20 steps back the gradient is\n"
                             f"{chosen[20] / chosen[0]:.2g} times its size at the last step")
 
 
@@ -701,6 +713,8 @@ def length_sweep_panel():
     controls = {"hidden_size": slider(8, 2, 16, 1, "hidden units"),
                 "seed": slider(0, 0, 10, 1, "random seed")}
     return Panel(length_sweep, SweepView(), controls, button="Train",
+                 busy=f"training the tanh RNN at corridor lengths {SWEEP_LENGTHS[0]} to "
+                      f"{SWEEP_LENGTHS[-1]} until it fails, then a GRU (a few seconds) ...",
                  question="The cue must cross the whole corridor. At what length do you expect "
                           "the tanh RNN to stop finding it, and will the GRU fare better?")
 

@@ -188,11 +188,25 @@ def make_model(model, seed=0):
 
 
 def divergence_note(runs):
-    """One message for the runs that diverged, e.g. "Monte Carlo diverged after 7 updates;
-    ...: try a smaller learning rate"; "" if none did."""
-    notes = [run.note for run in runs if run.note]
-    return (f"{'; '.join(notes)} (estimates beyond {DIVERGED_AT:.0f}): try a smaller learning "
-            "rate" if notes else "")
+    """One short message for the runs that diverged, e.g. "Monte Carlo diverged after 7
+    updates (estimates beyond 1000): try a smaller learning rate"; "" if none did.
+
+    Runs that diverged after the same number of updates share one clause ("C = 10, 100 and
+    1000 diverged after 50 updates"): three separate clauses took three lines on a projector.
+    """
+    by_step = {}  # "after 50 updates" -> the labels of the runs that diverged then
+    for run in runs:
+        if run.note:
+            label, _, when = run.note.partition(" diverged ")
+            by_step.setdefault(when, []).append(label)
+    clauses = []
+    for when, labels in by_step.items():
+        if len(labels) > 1 and all(label.startswith("C = ") for label in labels):
+            labels = [labels[0]] + [label.removeprefix("C = ") for label in labels[1:]]
+        names = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+        clauses.append(f"{names} diverged {when}")
+    return (f"{'; '.join(clauses)} (estimates beyond {DIVERGED_AT:.0f}): try a smaller "
+            "learning rate" if clauses else "")
 
 
 def targets_of(kind, net, inputs, experience, batch, gamma):
@@ -302,7 +316,7 @@ class TargetsView:
     """Left: RMSE against V^pi as transitions are used, one line per target. Right: s1..s4."""
 
     def __init__(self):
-        self.figure = plots.new_figure(9.5, 3.8)
+        self.figure = plots.new_figure(9.5, 3.5)  # with four controls: fits a 720-px projector
         curve_ax, bar_ax = self.figure.subplots(1, 2, width_ratios=[1.4, 1])
         self.lines = {k: curve_ax.plot([], [], color=TARGET_COLOURS[k], label=TARGET_NAMES[k],
                                        linestyle="--" if k == "true" else "-")[0]
@@ -550,8 +564,10 @@ class GradientsView:
             errors = result.rmse[rule]
             self.lines[rule].set_data(np.arange(len(errors)), np.clip(errors, 0.5, 20))
             self.fixed[rule].set_ydata([result.fixed_point_rmse[rule]] * 2)
+            # a rule that diverged has no values to show (the message says so): no bars
+            diverged = len(errors) < result.updates + 1
             for bar, h in zip(self.bars[rule], result.estimates[rule][named], strict=True):
-                bar.set_height(float(np.clip(h, -25, 0)))
+                bar.set_height(0.0 if diverged else float(np.clip(h, -25, 0)))
         self.best.set_ydata([result.least_squares_rmse] * 2)
         keep_xlim(self.ax, 0, result.updates)
 
@@ -722,8 +738,9 @@ def deadly_triad(approximation=True, bootstrapping=True, off_policy=True, lr=0.0
         if theta @ theta > NORM_LIMIT ** 2:
             norms = np.linalg.norm(thetas[:sweep + 2], axis=1)
             return TriadRun(norms, int(sweeps), lr, switches, sweep + 1,
-                            f"diverged: the weight norm grew from {norms[0]:.3g} past "
-                            f"{NORM_LIMIT:.0e} at sweep {sweep + 1} (the run stops there)")
+                            # one line on a projector (two pushed the panel past 560 px)
+                            f"diverged: the weight norm passed {NORM_LIMIT:.0e} at sweep "
+                            f"{sweep + 1} (from {norms[0]:.3g})")
     norms = np.linalg.norm(thetas, axis=1)
     growth = norms[-1] / norms[0]
     note = (f"the weight norm grew {growth:.3g}-fold in {int(sweeps)} sweeps and keeps growing"
@@ -836,14 +853,14 @@ class TargetNetworkView:
     """RMSE against V^pi per update, one line per target-network period C."""
 
     def __init__(self):
-        self.figure = plots.new_figure(7.5, 3.6)
+        self.figure = plots.new_figure(7.5, 3.45)  # 571-px panel at 3.6 in, projector, 848 px
         ax = self.figure.subplots()
         self.lines = {c: ax.plot([], [], color=PERIOD_COLOURS[c],
                                  label="C = 1 (no target network)" if c == 1 else f"C = {c}")[0]
                       for c in TARGET_PERIODS}
         ax.set_yscale("log")
         ax.yaxis.set_minor_locator(NullLocator())
-        ax.set_ylim(0.5, 30)
+        ax.set_ylim(0.5, 60)  # room above 20 for the legend: at 30 it hid the C = 1000 curve
         ax.set_yticks([0.5, 1, 2, 5, 10, 20], ["0.5", "1", "2", "5", "10", "20"])
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         ax.set(xlabel="update", ylabel=f"RMSE against {V_PI}")

@@ -24,6 +24,8 @@ def changes_in_place(logits, labels):
     (lambda z, y: None, "return one number"),
     (lambda z, y: 0.5, "should be 6/10"),
     (changes_in_place, "changed its argument `labels` in place"),
+    # one output against a threshold: on the first case alone it gave argmin's share (0.3)
+    (lambda z, y: float(np.mean((z[:, 1] > 0.5) == y)), "should be 6/10"),
 ])
 def test_each_mistake_gets_its_own_message(student, message):
     verdict = check_accuracy(student)
@@ -39,3 +41,14 @@ def test_the_right_answer_passes_and_an_open_exercise_is_not_done_yet():
         raise NotImplementedError("Student exercise: write the accuracy")
 
     assert check_accuracy(open_exercise).passed is None
+
+
+def test_a_mistake_is_named_only_if_it_explains_both_cases():
+    from lecture_utils.checks.playground import CASES, _logits_and_labels, _mistakes
+    from lecture_utils.playground import accuracy
+    values = []
+    for seed, wrong in CASES:
+        logits, labels = _logits_and_labels(seed, wrong)
+        values.append([accuracy(logits, labels)] + [v for v, _ in _mistakes(logits, labels)])
+        assert len({round(v, 9) for v in values[-1]}) == len(values[-1])  # all different
+    assert [round(v[0] * 10) for v in values] == [6, 7]

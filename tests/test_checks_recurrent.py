@@ -17,6 +17,9 @@ from lecture_utils.checks import check_bptt_two_steps, check_rnn_parameter_count
     (lambda x, h, Wi, Wh, b: np.tanh(x @ Wi + h + b), "without its weight matrix W_hh"),
     (lambda x, h, Wi, Wh, b: np.maximum(x @ Wi + h @ Wh + b, 0), "that is a ReLU"),
     (lambda x, h, Wi, Wh, b: np.tanh(x @ Wi) + np.tanh(h @ Wh) + b, "on the whole sum"),
+    (lambda x, h, Wi, Wh, b: np.tanh(x @ Wi - h @ Wh + b), "h W_hh enters with a minus sign"),
+    (lambda x, h, Wi, Wh, b: np.tanh(x @ Wi + h @ Wh - b), "the bias enters with a minus sign"),
+    (lambda x, h, Wi, Wh, b: -np.tanh(x @ Wi + h @ Wh + b), "the whole state has the wrong sign"),
     (lambda x, h, Wi, Wh, b: np.tanh(x @ Wh + h @ Wi + b), r"raised ValueError.*shapes are x"),
     (lambda x, h, Wi, Wh, b: np.tanh(x @ Wi + h @ Wh + b)[0], r"should have shape \(2, 4\)"),
 ])
@@ -34,6 +37,8 @@ def test_rnn_step_checker_names_the_mistake(student, message):
     (lambda d, h, t: h * h + h, "W_ih .* is missing"),
     (lambda d, h, t: d * h + d * d + h, "H x H, not D x D"),
     (lambda d, h, t: d * h + h * h + d, "one entry per hidden unit"),
+    (lambda d, h, t: d * h + h * h + 2 * h, "one bias b of H entries; you counted H more"),
+    (lambda d, h, t: (d + 1) * h + h * h + h, "one bias b of H entries; you counted H more"),
     (lambda d, h, t: d + h + t, "count each matrix"),
     (lambda d, h, t: [d * h + h * h + h], "return one whole number"),
 ])
@@ -84,3 +89,11 @@ def test_bptt_checker_accepts_a_zero_dimensional_array_and_matches_finite_differ
         return np.tanh(w_ * np.tanh(w_ * h0 + u * x1) + u * x2)
     numerical = (loss(w + eps) - loss(w - eps)) / (2 * eps)
     assert bptt_two_steps(*args) == pytest.approx(numerical, rel=1e-8)
+
+
+def test_bptt_checker_names_the_gradient_of_the_wrong_weight():
+    def gradient_of_u(x1, x2, h0, w, u):
+        h1, h2, d1, d2 = tanh_parts(x1, x2, h0, w, u)
+        return d2 * (x2 + w * d1 * x1)
+    verdict = check_bptt_two_steps(gradient_of_u)
+    assert verdict.passed is False and "that is dL/du" in verdict.message

@@ -27,6 +27,7 @@ def done(terminal):
     (lambda V, s, r, s2, t, g: r + g * np.where(done(t), 0, V[s2]) - V[s],
      "that is the TD error"),
     (lambda V, s, r, s2, t, g: np.where(done(t), 0, r + g * V[s2]), "the reward is dropped"),
+    (lambda V, s, r, s2, t, g: r + g * t * V[s2], "the done flag is used the wrong way round"),
     (lambda V, s, r, s2, t, g: (r + g * V[s2] * (1 - t)).tolist(), "should be a numpy array"),
 ])
 def test_td_target_checker_names_the_mistake(student, message):
@@ -62,11 +63,20 @@ def semi(theta, x, r, x2, end, g, lr):
      "not scaled by the features"),
     (lambda th, x, r, x2, e, g, lr: th + lr * (r + g * th @ x2 - th @ x) * x,
      "do not bootstrap from theta\\^T x\\(s'\\)"),
+    (lambda th, x, r, x2, e, g, lr: semi(th, x, r, x2, e, g, lr) - th, "that is only the change"),
 ])
 def test_semi_gradient_checker_names_the_mistake(student, message):
     verdict = check_semi_gradient_step(student)
     assert verdict.passed is False
     assert re.search(message, verdict.message), verdict.message
+
+
+def returns_forwards(rewards, gamma):
+    """G_t = r_t + gamma G_t-1 from the start: the recursion in the wrong direction."""
+    returns, following = np.zeros(len(rewards)), 0.0
+    for t in range(len(rewards)):
+        following = returns[t] = rewards[t] + gamma * following
+    return returns
 
 
 def every_step_from_the_start(rewards, gamma):
@@ -83,6 +93,8 @@ def every_step_from_the_start(rewards, gamma):
     (lambda r, g: np.append(td.discounted_returns(r, g)[1:], 0.0), "off by one step"),
     (lambda r, g: td.discounted_returns(r, g)[::-1], "reverse order"),
     (lambda r, g: float(td.discounted_returns(r, g)[0]), "not a single number"),
+    (lambda r, g: None, "return the array of the 4 returns.*got None"),
+    (returns_forwards, "that loop runs forwards"),
 ])
 def test_monte_carlo_return_checker_names_the_mistake(student, message):
     verdict = check_discounted_returns(student)

@@ -150,3 +150,26 @@ def test_play_twice_starts_one_task():
 
     first = run_in_event_loop(scenario())
     assert loop.task is first and not loop.playing
+
+
+def test_a_control_handled_on_another_thread_waits_for_the_slice_under_way():
+    """ipykernel 7 may run a widget callback on a subshell thread while the loop's slice runs
+    on the main one; the callback takes `loop.lock` and so never lands mid-update."""
+    import threading
+    events = []
+
+    def slow_step():
+        events.append("step begins")
+        time.sleep(0.05)
+        events.append("step ends")
+
+    loop = LiveLoop(slow_step, lambda: events.append("draw"), steps_per_frame=1)
+    loop.play()  # outside a kernel: only sets playing; tick() does the slice
+    slice_ = threading.Thread(target=loop.tick)
+    slice_.start()
+    while not events:
+        time.sleep(0.001)
+    with loop.lock:  # what a panel's callback does
+        events.append("control")
+    slice_.join()
+    assert events.index("control") > events.index("step ends")

@@ -2,6 +2,7 @@
 
 import time
 
+import ipywidgets as widgets
 import numpy as np
 import pytest
 from conftest import sweep_panel, text_problems
@@ -347,6 +348,24 @@ def test_spiral_scene_relu_surface_is_made_of_straight_pieces_and_tanh_is_curved
     assert bent["relu"] < 0.05 and bent["tanh"] > 0.95, bent
 
 
+def test_spiral_scene_at_noise_0_3_relu_overfits_and_one_layer_of_8_underfits():
+    """The notebook's "try noise 0.3, or one hidden layer": it said both make the test curve
+    part from the training curve; measured, only ReLU at noise 0.3 does (tanh fits less and
+    its curves stay together), and one layer of 8 lowers both curves (too few units)."""
+    def final(activation, **change):
+        record = pg.train_playground(2000, activation=activation,
+                                     **dict(SPIRAL_SCENE, **change)).record
+        return (record.train_accuracy[-1], record.test_accuracy[-1], record.train_loss[-1],
+                record.test_loss[-1])
+    train, test, train_loss, test_loss = final("relu", noise=0.3)
+    assert train - test > 0.04 and test_loss > 1.5 * train_loss
+    train, test, train_loss, test_loss = final("tanh", noise=0.3)
+    assert abs(train - test) < 0.04 and abs(test_loss - train_loss) < 0.1
+    for activation in ("tanh", "relu"):
+        train, test, _, _ = final(activation, layers=[8])
+        assert 0.85 < train < 0.95 and abs(train - test) < 0.05
+
+
 MAZE_CURVED = dict(MAZE_SCENE, layers=[], features=["x1", "x2", "x1^2", "x2^2", "x1*x2"])
 
 
@@ -364,3 +383,66 @@ def test_maze_scene_the_mlp_on_coordinates_beats_curved_features_without_a_hidde
                                         "features"]))]}
     rounded = {k: round(v, 2) for k, v in numbers.items()}
     assert rounded == {"mlp": 1.48, "curved": 1.94, "line": 2.15, "mlp curved": 1.59}, rounded
+
+
+def test_on_a_projector_buttons_fit_their_labels_and_feature_boxes_use_the_panel_font():
+    """Seen in JupyterLab at 1280x720 in the projector style: "Regenerate" was cut to
+    "Regen...", the check box labels stayed at 13 px beside 20-px slider labels, and the
+    panel was 774 px tall (the figure is now 390 px, not 420)."""
+    set_style("projector")
+    try:
+        panel = pg.playground(data="xor", layers=[])
+        buttons = (panel.play_button, panel.step_button, panel.reset_button,
+                   panel.regenerate_button)
+        assert all(button.layout.width == "auto" for button in buttons)
+        css = [child.value for child in panel.widget.children
+               if isinstance(child, widgets.HTML) and "lu-features" in child.value]
+        assert len(css) == 1 and ".widget-label-basic {font-size: 20px;}" in css[0]
+        assert panel.view.figure.get_figheight() * panel.view.figure.dpi <= 390
+    finally:
+        set_style("default")
+
+
+def test_the_loss_legend_sits_where_curves_are_not():
+    """Lower left: a flat XOR loss runs along the top, a falling one ends bottom right."""
+    panel = pg.playground(data="xor", layers=[])
+    assert panel.view.loss_ax.get_legend()._loc == 3  # "lower left"
+
+
+@pytest.mark.parametrize("name", ["default", "projector"])
+def test_the_controls_sit_three_to_a_row_on_a_1100_px_notebook(name):
+    """In JupyterLab at 1280x720 the notebook is 1100 px wide: the shared grid's controls
+    gave two columns and seven rows (a 774-px panel on the projector, 655 px now)."""
+    set_style(name)
+    try:
+        panel = pg.playground(data="xor", layers=[])
+        grid = panel.widget.children[1]
+        width = int(grid.layout.grid_template_columns.split(", ")[1].removesuffix("px)"))
+        assert 3 * width + 2 * 16 <= 1100 and len(grid.children) == 12
+        labels = {control.description for control in grid.children}
+        assert max(len(label) for label in labels) <= 13  # "updates/frame" fits its label box
+    finally:
+        set_style("default")
+
+
+def test_a_control_waits_while_the_live_loop_holds_its_lock():
+    """A slider handled on a subshell thread during Play once rebuilt the figure while the
+    loop drew it ("raster overflow" in JupyterLab's log): callbacks take the loop's lock."""
+    import threading
+    panel = pg.playground(data="xor", layers=[])
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with panel.loop.lock:
+            held.set()
+            release.wait(1.0)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(1.0)
+    threading.Timer(0.15, release.set).start()
+    start = time.perf_counter()
+    panel.controls["noise"].value = 0.2  # a new run, drawn only once the lock is free
+    waited = time.perf_counter() - start
+    holder.join()
+    assert waited >= 0.1 and panel.run.config["noise"] == 0.2

@@ -141,6 +141,18 @@ def test_a_learning_rate_too_large_for_linear_td_is_a_message():
     assert "diverged" in result.note and np.isfinite(result.thetas).all()
 
 
+def test_a_rule_that_diverged_shows_no_bars_only_the_message():
+    """At the top of the slider both rules blow up; their last values are not drawn as
+    bars running off the axis."""
+    panel = td.gradients_panel()
+    panel.set(lr=20.0)  # the top of the slider
+    assert "diverged" in panel.message_text
+    for rule in td.RULE_NAMES:
+        assert [bar.get_height() for bar in panel.view.bars[rule]] == [0.0] * 4
+    panel.set(lr=5.0)
+    assert all(bar.get_height() < -1 for bar in panel.view.bars["semi"])
+
+
 # --- 4. the deadly triad --------------------------------------------------------------------------
 
 SWITCHES = [(True, True, True), (False, True, True), (True, False, True), (True, True, False)]
@@ -172,6 +184,7 @@ def test_the_weights_grow_without_bound_only_with_all_three_ingredients(lr):
 def test_all_three_on_passes_the_limit_with_a_message_and_no_overflow():
     run = td.deadly_triad(lr=0.01, sweeps=5000)
     assert run.diverged_at is not None and "diverged" in run.note
+    assert len(run.note) <= 64  # one line of the projector's 20-px bold message
     assert np.isfinite(run.norms).all() and run.norms[-1] > td.NORM_LIMIT
     slow = td.deadly_triad(lr=0.001, sweeps=5000)
     assert slow.norms[-1] > 9 * slow.norms[0] and "keeps growing" in slow.note
@@ -195,6 +208,16 @@ def test_at_a_large_learning_rate_only_the_run_without_target_network_learns(see
     assert all("diverged" in result.run(c).note for c in (10, 100, 1000))
     online = td.learn_values("td", "mlp", 0.5, replay=False, seed=seed)
     assert online.rmse[-1] > 3
+
+
+def test_runs_that_diverge_together_share_one_short_message():
+    """Three clauses took three lines on a projector and pushed the figure off the screen."""
+    result = td.compare_target_networks(lr=1.0)
+    assert result.note == ("C = 10, 100 and 1000 diverged after 50 updates (estimates beyond "
+                           "1000): try a smaller learning rate")
+    runs = [td.LearningRun("monte_carlo", 1, *[np.zeros(1)] * 4, note="Monte Carlo diverged "
+                           "after 7 updates")]
+    assert td.divergence_note(runs).startswith("Monte Carlo diverged after 7 updates (")
 
 
 def test_target_network_training_takes_under_three_seconds():
@@ -237,5 +260,23 @@ def test_panel_text_is_readable_in_every_style(name, figure_style):
         assert text_problems(panel.view.figure) == []
         if figure_style == "projector":
             assert panel.view.figure.get_size_inches()[1] * panel.view.figure.dpi <= 420
+            if name in ("targets", "target_network"):  # controls and a button above it:
+                # 584 and 571 px measured in a 1280x720 browser with 380- and 360-px figures
+                assert panel.view.figure.get_size_inches()[1] * panel.view.figure.dpi <= 350
+    finally:
+        style.set_style("default")
+
+
+def test_the_target_network_legend_covers_no_curve():
+    """The C = 1000 curve stays near 10: with the y axis ending at 30 it ran under the legend."""
+    from lecture_utils.widgets import render_png
+    style.set_style("projector")  # the largest legend
+    try:
+        view = td.target_network_panel().view
+        render_png(view.figure)
+        box = view.ax.get_legend().get_window_extent(view.figure.canvas.get_renderer())
+        for line in view.lines.values():
+            points = view.ax.transData.transform(line.get_xydata())
+            assert not box.count_contains(points), line.get_label()
     finally:
         style.set_style("default")

@@ -25,6 +25,10 @@ def check_rnn_step(rnn_step_fn):
         (np.tanh(x @ W_ih + b), "the old hidden state h is not used: that is a feedforward "
                                 "layer, it remembers nothing"),
         (np.tanh(x @ W_ih + h + b), "h is added without its weight matrix W_hh"),
+        (np.tanh(x @ W_ih - h @ W_hh + b), "h W_hh enters with a minus sign: the three terms "
+                                           "x W_ih, h W_hh and b are added"),
+        (np.tanh(x @ W_ih + h @ W_hh - b), "the bias enters with a minus sign: it is added"),
+        (-np.tanh(pre), "the whole state has the wrong sign: h^t = tanh(...), no minus"),
         (np.maximum(pre, 0), "that is a ReLU; this cell squashes with tanh"),
         (1 / (1 + np.exp(-pre)), "that is a sigmoid; this cell squashes with tanh"),
         (np.tanh(x @ W_ih) + np.tanh(h @ W_hh) + b, "the tanh must act on the whole sum "
@@ -52,7 +56,10 @@ def check_rnn_parameter_count(count_fn):
                  H * H + H: "W_ih (input to hidden) is missing",
                  D * H + D * D + H: "W_hh maps the hidden state to the hidden state: it is "
                                     "H x H, not D x D",
-                 D * H + H * H + D: "the bias has one entry per hidden unit, not per input"}
+                 D * H + H * H + D: "the bias has one entry per hidden unit, not per input",
+                 D * H + H * H + 2 * H: "this cell has one bias b of H entries; you counted "
+                                        "H more (PyTorch's nn.RNN keeps two, b_ih and b_hh, "
+                                        "but they only ever act as their sum)"}
         if got != want:
             hint = hints.get(got, "count each matrix (rows x columns) and the bias once")
             raise Failed(f"for input_size={D}, hidden_size={H}, length={T}, {got} is not "
@@ -83,6 +90,8 @@ def check_bptt_two_steps(gradient_fn):
         (h1 + w * h0, "both tanh derivatives are missing"),
         (d2 * w * d1 * h0, "the direct part of step 2, (1 - h_2^2) h_1, is missing"),
         (-d2 * (h1 + w * d1 * h0), "the sign is wrong"),
+        (d2 * (x2 + w * d1 * x1), "that is dL/du, the gradient of the input weight u; the "
+                                  "exercise asks for the recurrent weight w"),
     ]
     got = float(got)
     if not np.isclose(got, rc.bptt_two_steps(x1, x2, h0, w, u), rtol=1e-7, atol=1e-10):

@@ -6,16 +6,6 @@ from .. import td_learning as td
 from .verdict import Failed, call, checker, describe, diagnose
 
 
-def _number(got, what):
-    """A single float from what the student returned; stop if it is not one."""
-    if isinstance(got, np.ndarray) and got.shape == ():
-        got = got[()]
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer,
-                                                                  np.floating)):
-        raise Failed(f"{what} should be a single number, got {describe(got)}")
-    return float(got)
-
-
 @checker(reference=td.td_targets_from_table)
 def check_td_targets(td_targets_fn):
     """Check `td_targets(V, states, rewards, next_states, terminal, gamma)` -> (B,)."""
@@ -45,6 +35,9 @@ def check_td_targets(td_targets_fn):
          "that is the TD error delta = target - V(s); return the target itself"),
         (np.where(terminal > 0, 0, rewards + gamma * v_next), "at the goal the reward is dropped "
                                                            "too: only V(goal) is replaced by 0"),
+        (rewards + gamma * terminal * v_next, "the done flag is used the wrong way round: this "
+                                              "bootstraps only where the episode ended; "
+                                              "V(s') should count where it did not"),
     ])
     return "y = r + gamma V(s'), and just r when s' ends the episode"
 
@@ -73,6 +66,8 @@ def check_semi_gradient_step(step_fn):
                                                          "the discounted value of s'"),
                  (theta + lr * delta, "the step is not scaled by the features x(s) (the "
                                       "gradient of theta^T x(s))"),
+                 (lr * delta * x, "that is only the change, lr delta x(s); return the new theta, "
+                                  "the old one plus that change"),
              ])
     got_end = call(step_fn, theta, x, reward, x_next, True, gamma, lr)
     diagnose(got_end, td.semi_gradient_step(theta, x, reward, x_next, True, gamma, lr),
@@ -90,10 +85,16 @@ def check_discounted_returns(returns_fn):
     got = call(returns_fn, rewards, gamma)
     expected = td.discounted_returns(rewards, gamma)
     if not isinstance(got, np.ndarray) and not isinstance(got, (list, tuple)):
-        _number(got, "the returns")
+        if isinstance(got, (bool, np.bool_)) or \
+                not isinstance(got, (int, float, np.integer, np.floating)):
+            raise Failed(f"return the array of the {len(rewards)} returns G_0, ..., G_T-1, "
+                         f"got {describe(got)}")
         raise Failed(f"return one G_t for every step t, an array of {len(rewards)} numbers, "
                      "not a single number")
     powers = gamma ** np.arange(len(rewards))
+    forwards, running = np.zeros(len(rewards)), 0.0
+    for t, reward in enumerate(rewards):  # the backward recursion run from the start
+        running = forwards[t] = reward + gamma * running
     reversed_discount = np.array([rewards[t:] @ powers[:len(rewards) - t][::-1]
                                   for t in range(len(rewards))])
     diagnose(got, expected, "the returns", mistakes=[
@@ -110,5 +111,7 @@ def check_discounted_returns(returns_fn):
         (np.append(expected[1:], 0.0), "off by one step: G_t starts with the reward of step "
                                        "t itself"),
         (expected[::-1], "the returns are in reverse order: G_0 comes first"),
+        (forwards, "that loop runs forwards, from the first step: G_t is made of the rewards "
+                   "from t on, so start at the end of the episode and go back"),
     ])
     return "G_t = r_{t+1} + gamma G_{t+1}, computed from the end of the episode back"
