@@ -18,7 +18,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from labpage import SECOND, Notebook
+
+from .labpage import SECOND, Notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
