@@ -2,10 +2,10 @@
 
 Each notebook is copied (into build/, never committed) with its first cell's
 `set_style("default")` switched to `set_style("projector")`, opened in JupyterLab in
-Debian's chromium in a 1280x720 page, run, and put in JupyterLab's presentation mode with both side bars collapsed (as a lecturer
-shows it). Then
-every panel (a widget box of class lu-panel: question, controls, message line, figure) is
-measured as the page lays it out: its height and that of its parts, in CSS pixels.
+Debian's chromium in a 1280x720 page, run, and put in JupyterLab's presentation mode with
+both side bars collapsed (as a lecturer shows it). Then every panel (a widget box of class
+lu-panel with a figure: question, controls, message line, figure) is measured as the page
+lays it out: its height and that of its parts, in CSS pixels.
 Target (issue 8): at most PANEL_TARGET_PX, the notebook area a 720 px screen leaves below
 JupyterLab's menu and tab bars. A screenshot of each panel scrolled to the top of the
 notebook area goes to build/projector-screenshots/.

@@ -6,7 +6,6 @@ and a panel builder that wires them (the pattern of `lecture_utils.widgets`).
 
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
@@ -15,7 +14,7 @@ from . import nn, plots, style
 from .optim import Adam
 from .running_example import best_linear_fit, maze_setting
 from .train import train
-from .widgets import Panel, dropdown, slider
+from .widgets import Panel, choice_slider, dropdown, slider
 
 PLOTTED_ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
 GALLERY_LEAK = 0.1  # LeakyReLU's negative slope in the gallery: the default 0.01 is invisible
@@ -500,10 +499,7 @@ def fitting_cue(width, depth, **_):
 def width_depth_panel():
     """Width, depth, activation and target of a network trained live on a 1-D curve."""
     controls = {"target": dropdown(sorted(CURVE_TARGETS), "sine", "target"),
-                "width": widgets.SelectionSlider(options=WIDTHS, value=16, description="width",
-                                                 continuous_update=False,
-                                                 style={"description_width": "130px"},
-                                                 layout=widgets.Layout(width="420px")),
+                "width": choice_slider(WIDTHS, 16, "width", live=False),
                 "depth": slider(1, 1, 4, 1, "hidden layers", live=False),
                 "activation": dropdown(["relu", "tanh", "sigmoid", "leaky_relu", "identity"],
                                        "tanh", "activation g")}
@@ -672,9 +668,11 @@ def unstable_note(loss):
 
 
 class MazeFitView:
-    """Top: V^pi, the linear V_hat, the MLP's V_hat, the loss. Bottom: errors, RMSE, s1..s4.
+    """Top: V^pi, the linear V_hat, the MLP's V_hat, then both errors. Bottom: the loss, the
+    RMSE on unvisited states, the values at s1..s4.
 
-    Each row of maps shares one colour bar, so the maps stay large on a projector.
+    The value maps share one colour bar and the error maps another, so that all five maps
+    fit one row and stay large on a projector (whose figures are at most 400 px high).
     """
 
     ERROR_CLIM = (-6.0, 6.0)
@@ -682,11 +680,9 @@ class MazeFitView:
     def __init__(self):
         setting = maze_setting()
         maze, values = self.maze, self.values = setting.maze, setting.values
-        self.figure = plots.new_figure(11.5, 6.0)  # 1150 x 600 px: fits a 720 px projector
-        top, bottom = self.figure.subfigures(2, 1)
-        top_maps, top_loss = top.subfigures(1, 2, width_ratios=[3, 1.15])
-        bottom_maps, bottom_bars = bottom.subfigures(1, 2, width_ratios=[2.1, 2.05])
-        value_axes, error_axes = top_maps.subplots(1, 3), bottom_maps.subplots(1, 2)
+        self.figure = plots.new_figure(11.5, 5.0)  # 1150 x 400 px on a projector
+        top, bottom = self.figure.subfigures(2, 1, height_ratios=[1.5, 1])
+        value_axes, error_axes = top.subplots(1, 5)[:3], top.axes[3:]
         self.clim = (values.min(), values.max())
         kind, kw = LINEAR_BASELINES[BASELINE]
         baseline = best_linear_fit(kind, train_on="visited", **kw)
@@ -702,12 +698,12 @@ class MazeFitView:
                                           clim=self.ERROR_CLIM, **maps)
         self.mlp_error = plots.ValueHeatmap(error_axes[1], maze, 0 * values, "MLP:\nerror",
                                             symmetric=True, clim=self.ERROR_CLIM, **maps)
-        top_maps.colorbar(truth.image, ax=value_axes, shrink=0.8, label="value",
-                          ticks=MaxNLocator(4))
-        bottom_maps.colorbar(linear_error.image, ax=error_axes, shrink=0.8,
-                             label=r"$\hat V - V^\pi$", ticks=MaxNLocator(4))
-        rmse_ax, named_ax = bottom_bars.subplots(1, 2, width_ratios=[1, 1.1])
-        self.loss = plots.LossCurve(top_loss.subplots(), title="MLP loss (MSE)")
+        bars = {"shrink": 0.8, "fraction": 0.04, "pad": 0.01}  # slim: the maps get the width
+        top.colorbar(truth.image, ax=value_axes, label="value", ticks=MaxNLocator(4), **bars)
+        top.colorbar(linear_error.image, ax=error_axes, label=r"$\hat V - V^\pi$",
+                     ticks=MaxNLocator(4), **bars)
+        loss_ax, rmse_ax, named_ax = bottom.subplots(1, 3, width_ratios=[1.1, 1, 1.1])
+        self.loss = plots.LossCurve(loss_ax, title="MLP loss (MSE)")
         self.loss.best.set_visible(False)
         self.loss.ax.get_legend().remove()
         self.loss.ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
@@ -730,8 +726,8 @@ class MazeFitView:
         ax.axhline(0, color=style.INK, lw=0.8)
         ax.set_ylim(1.25 * self.values.min(), 0)
         ax.yaxis.set_major_locator(MaxNLocator(3))
-        ax.set_title("values\n(*: unvisited)", fontsize="medium")
-        ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
+        ax.set_title("values (*: unvisited)", fontsize="medium")
+        ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside right center")
 
     def _init_rmse(self, ax):
         names = [RMSE_LABELS[name] for name in LINEAR_BASELINES] + ["MLP"]
@@ -740,7 +736,7 @@ class MazeFitView:
         ax.set_yticks(range(len(names)), names)
         ax.invert_yaxis()
         ax.xaxis.set_major_locator(MaxNLocator(3))
-        ax.set_title("RMSE on\nunvisited states", fontsize="medium")
+        ax.set_title("RMSE, unvisited states", fontsize="medium")
         self.rmse_text = [ax.text(0, i, "", va="center", ha="left", fontsize="small")
                           for i in range(len(names))]
 

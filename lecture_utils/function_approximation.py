@@ -328,7 +328,7 @@ class LinearFitView:
         result = result or fit_linear()
         maze = maze_setting().maze
         self.figure = new_figure(10.5, 5.6)
-        grid = self.figure.add_gridspec(2, 6, height_ratios=[1.05, 1])
+        grid = self.figure.add_gridspec(2, 6, height_ratios=[1.4, 1])
         maps = [self.figure.add_subplot(grid[0, 2 * k:2 * k + 2]) for k in range(3)]
         self.maps = ValueComparison(maps, maze, result.values, result.estimate, r"$\hat V$")
         self.loss = LossCurve(self.figure.add_subplot(grid[1, :3]))

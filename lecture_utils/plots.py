@@ -16,14 +16,24 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .maze import value_grid
 from .render import png
-from .style import DATA_COLOUR, ERROR_CMAP, FIT_COLOUR, INK, TRUE_COLOUR, VALUE_CMAP, wall_colour
+from .style import (
+    DATA_COLOUR,
+    ERROR_CMAP,
+    FIT_COLOUR,
+    INK,
+    TRUE_COLOUR,
+    VALUE_CMAP,
+    figure_size,
+    wall_colour,
+)
 
 _OUTLINE = [withStroke(linewidth=2.5, foreground="black")]
 
 
 def new_figure(width=8.0, height=4.0):
-    """A Figure of `width` x `height` inches, constrained layout, rendered by Agg (no pyplot)."""
-    figure = Figure(figsize=(width, height), layout="constrained")
+    """A Figure of `width` x `height` inches (lower on a projector: `style.figure_size`),
+    constrained layout, rendered by Agg (no pyplot)."""
+    figure = Figure(figsize=figure_size(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     return figure
 

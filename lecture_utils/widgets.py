@@ -34,8 +34,9 @@ def render_png(figure):
 
 def _sizes():
     """(control layout, description style) for the current figure style (wider on a projector)."""
-    label = figure_style.LABEL_WIDTH_PX[figure_style.current_style()]
-    return widgets.Layout(width=f"{label + 290}px"), {"description_width": f"{label}px"}
+    name = figure_style.current_style()
+    label, width = figure_style.LABEL_WIDTH_PX[name], figure_style.CONTROL_WIDTH_PX[name]
+    return widgets.Layout(width=f"{width}px"), {"description_width": f"{label}px"}
 
 
 def slider(value, min, max, step=None, description="", live=True, log=False, readout_format=None):
