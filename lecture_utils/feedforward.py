@@ -5,6 +5,7 @@ and a panel builder that wires them (the pattern of `lecture_utils.widgets`).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -285,6 +286,7 @@ class StackResult:
 
 
 RANDOM_WIDTH = 16  # units per hidden layer of the random networks
+RANDOM_SEEDS = 21  # the panel's seeds 0..20
 
 
 def random_networks(activation="identity", depth=3, seed=0, n_networks=5):
@@ -298,20 +300,32 @@ def random_networks(activation="identity", depth=3, seed=0, n_networks=5):
     return StackResult(x[:, 0], y, activation, depth)
 
 
+@lru_cache(maxsize=64)
+def random_networks_limits(activation, depth):
+    """(low, high): round y limits that hold the networks of every seed of the panel.
+
+    The same for every seed, so that dragging the seed redraws only the curves (`render`).
+    """
+    outputs = [random_networks(activation, depth, seed).y for seed in range(RANDOM_SEEDS)]
+    return plots.nice_limits(min(y.min() for y in outputs), max(y.max() for y in outputs))
+
+
 class StackView:
-    """The graphs of a few random networks f: R -> R."""
+    """The graphs of a few random networks f: R -> R, on y limits fixed per activation and depth."""
 
     def __init__(self, n_networks=5):
         self.figure = plots.new_figure(5.4, 3.6)
         self.axes = self.figure.add_subplot()
         self.lines = [self.axes.plot([], [])[0] for _ in range(n_networks)]
-        self.axes.set(xlabel="input x", ylabel="network output f(x)")
+        self.axes.set(xlabel="input x", ylabel="network output f(x)", xlim=(-3, 3),
+                      ylim=(-0.75, 0.75))  # lays out room for the widest tick label, -0.75
+        self.axes.set_title("two lines\nfor the layout", fontsize="medium")
+        plots.freeze_layout(self.figure)
 
     def update(self, result):
         for line, y in zip(self.lines, result.y, strict=True):
             line.set_data(result.x, y)
-        self.axes.relim()
-        self.axes.autoscale_view()
+        self.axes.set_ylim(*random_networks_limits(result.activation, result.depth))
         self.axes.set_title(f"{len(result.y)} random networks, {result.activation}\n"
                             f"{result.depth} hidden layer{'s' * (result.depth > 1)} of "
                             f"{RANDOM_WIDTH} units",
@@ -322,7 +336,7 @@ def random_networks_panel():
     """Depth, activation and seed of five random networks: with identity they stay straight."""
     controls = {"activation": dropdown(sorted(nn.ACTIVATIONS), "identity", "activation g"),
                 "depth": slider(3, 1, 4, 1, "hidden layers"),
-                "seed": slider(0, 0, 20, 1, "random seed")}
+                "seed": slider(0, 0, RANDOM_SEEDS - 1, 1, "random seed")}
     return Panel(random_networks, StackView(), controls,
                  question="With the identity activation, can any depth or seed make a curve? "
                           "Switch to relu: what shape are the pieces?")

@@ -170,8 +170,8 @@ class ValueHeatmap:
         self.image.set_data(np.ma.masked_invalid(value_grid(self.maze, values)))  # NaN: blank
         if clim is None:
             shown = values[finite] if finite.any() else np.ones(1)
-            if self.symmetric:
-                top = max(float(np.abs(shown).max()), 1e-2)
+            if self.symmetric:  # rounded up: a small change keeps the colour bar as it is
+                top = max(np.abs(nice_limits(-1e-2, max(float(np.abs(shown).max()), 1e-2))))
                 clim = (-top, top)
             else:
                 low, high = float(shown.min()), float(shown.max())
@@ -252,7 +252,8 @@ class LossCurve:
             low, high = low / 10 ** (missing / 2), high * 10 ** (missing / 2)
         # whole decades: a small change of the curve keeps the axes as they are
         self.ax.set_ylim(10 ** np.floor(np.log10(low)), 10 ** np.ceil(np.log10(high)))
-        self.ax.set_xlim(0, max(len(losses) - 1, 1))
+        # rounded up with room (200 -> 250): a step more or less keeps the x axis as it is
+        self.ax.set_xlim(0, nice_limits(0, 1.1 * max(len(losses) - 1, 1))[1])
         self._place_legend()
         return self
 
