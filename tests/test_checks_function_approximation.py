@@ -7,8 +7,8 @@ import pytest
 
 from lecture_utils.checks import check_gradient_step, check_polynomial_features
 
-
-GIVEAWAYS = ("[:, None]", "increasing=True", "reshape(-1, 1)", "np.newaxis")  # the answer's code
+# code that would give the answer away
+GIVEAWAYS = ("[:, None]", "increasing=True", "reshape(-1, 1)", "np.newaxis")
 
 
 def powers(x, first, last):
