@@ -493,7 +493,8 @@ class NetworkFitView:
         plots.freeze_layout(self.figure)
 
     def update(self, result):
-        self.target.set_data(result.x, result.y)
+        if not np.array_equal(self.target.get_ydata(), result.y):  # a new target only
+            self.target.set_data(result.x, result.y)
         self.fit.set_data(result.x, np.nan_to_num(result.y_hat, nan=np.nan))
         self.fit.set_visible(bool(np.isfinite(result.y_hat).all()))
         self.loss.update(result.loss)
