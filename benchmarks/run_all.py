@@ -193,8 +193,8 @@ def time_panels():
           f"{'(all ranges)':>21s}")
     for name, build in panel_builders():
         panel = build()
-        if panel.button is None:
-            time_slider_panel(name, panel)
+        if panel.button is None or getattr(panel, "quick", None) is not None:
+            time_slider_panel(name, panel)  # a button only for slow settings: sliders too
             continue
         times = []
         for _ in range(3):

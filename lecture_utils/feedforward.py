@@ -450,16 +450,25 @@ class NetworkFit:
     note: str = ""
 
 
-def fit_network(target="sine", width=16, depth=1, activation="tanh", steps=400, lr=0.01, seed=0):
-    """Train an MLP (full-batch Adam) on 97 points of a 1-D target curve; return the fit."""
+def fit_network(target="sine", width=16, depth=1, activation="tanh", steps=400, lr=0.01, seed=0,
+                progress=None):
+    """Train an MLP (full-batch Adam) on 97 points of a 1-D target curve; return the fit.
+
+    `progress(partial_fit)` is called every 50 updates, for a live figure.
+    """
     x, y = curve_data(target)
     model = make_mlp(width, depth, activation, seed=seed)
-    history = train(model, x, y, optimizer=Adam(model.parameters(), lr=lr), method="gd",
-                    steps=steps, seed=seed)
-    y_hat = model(x)[:, 0] if not history.diverged else np.full(len(x), np.nan)
     n = nn.count_parameters(model)
     label = f"width {width}, depth {depth}, {activation}: {n} parameters"  # a title line
-    return NetworkFit(x[:, 0], y[:, 0], y_hat, history.loss, n, label, history.message)
+
+    def result(history):
+        y_hat = model(x)[:, 0] if not history.diverged else np.full(len(x), np.nan)
+        return NetworkFit(x[:, 0], y[:, 0], y_hat, history.loss, n, label, history.message)
+
+    callback = None if progress is None else (lambda step, history: progress(result(history)))
+    history = train(model, x, y, optimizer=Adam(model.parameters(), lr=lr), method="gd",
+                    steps=steps, seed=seed, callback=callback, callback_every=50)
+    return result(history)
 
 
 def parts_fitted(fit, parts, tolerance=0.25):
@@ -504,6 +513,13 @@ class NetworkFitView:
 
 WIDTHS = [1, 2, 4, 8, 16, 32, 64, 128]
 SLOW_FIT_UNITS = 64  # width x depth from which an update takes over ~150 ms (with drawing)
+BUTTON_FIT_PARAMETERS = 20_000  # above this (128 units in 3 or 4 layers: 0.3-0.5 s of CPU,
+# seconds on a busy machine) the panel trains only when Train is pressed, with a live curve
+
+
+def mlp_parameters(width, depth, n_inputs=1):
+    """The parameter count of `make_mlp(width, depth)`: (d_in + 1) d_out summed over layers."""
+    return count_mlp_parameters([n_inputs] + [width] * depth + [1])
 
 
 def fitting_cue(width, depth, **_):
@@ -511,14 +527,21 @@ def fitting_cue(width, depth, **_):
     return f"fitting a {width}x{depth} network ..." if width * depth >= SLOW_FIT_UNITS else ""
 
 
+def quick_to_fit(width, depth, **_):
+    """Whether the width/depth panel trains this network on every change (else on Train)."""
+    return mlp_parameters(width, depth) <= BUTTON_FIT_PARAMETERS
+
+
 def width_depth_panel():
-    """Width, depth, activation and target of a network trained live on a 1-D curve."""
+    """Width, depth, activation and target of a network trained on a 1-D curve: at every
+    change, or, for networks over BUTTON_FIT_PARAMETERS, when Train is pressed."""
     controls = {"target": dropdown(sorted(CURVE_TARGETS), "sine", "target"),
                 "width": choice_slider(WIDTHS, 16, "width", live=False),
                 "depth": slider(1, 1, 4, 1, "hidden layers", live=False),
                 "activation": dropdown(["relu", "tanh", "sigmoid", "leaky_relu", "identity"],
                                        "tanh", "activation g")}
     return Panel(fit_network, NetworkFitView(), controls, busy=fitting_cue, cache=64,
+                 button="Train", quick=quick_to_fit,
                  question="How many tanh units does one hidden layer need before the sine is "
                           "fitted well (MSE below 0.001)? What does the identity activation "
                           "give, at any width and depth?")

@@ -124,3 +124,23 @@ def test_controls_sit_in_columns_as_wide_as_one_control():
     grid = panel.widget.children[1]
     assert grid.children == tuple(panel.controls.values())
     assert grid.layout.grid_template_columns == "repeat(auto-fill, 420px)"
+
+
+def test_a_panel_with_quick_settings_redraws_them_at_once_and_waits_for_its_button_else():
+    class View:
+        figure = Figure(figsize=(1, 1))
+        shown = None
+
+        def update(self, result):
+            self.shown = result
+
+    view = View()
+    panel = Panel(lambda n=1: n, view, {"n": slider(1, 0, 10)}, button="Go",
+                  quick=lambda n: n < 5)
+    assert view.shown == 1 and panel.button.disabled
+    panel.controls["n"].value = 3
+    assert view.shown == 3 and panel.button.disabled and panel.message_text == ""
+    panel.controls["n"].value = 8
+    assert view.shown == 3 and not panel.button.disabled and "press Go" in panel.message_text
+    panel.button.click()
+    assert view.shown == 8 and panel.button.disabled and panel.message_text == ""
