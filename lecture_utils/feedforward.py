@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from contourpy import contour_generator
+from matplotlib.collections import LineCollection
 from matplotlib.ticker import MaxNLocator
 
 from . import maze as mz
@@ -109,7 +111,11 @@ class UnitView:
         self.colorbar = self.figure.colorbar(self.image, ax=ax,
                                              label="unit output g(w^T x + b)")
         self.colorbar.locator = MaxNLocator(5)
-        self.contours = None
+        # contour lines at fixed output levels, one collection whose segments each update
+        # replaces (a new contour set per update made the renderer redraw the whole axes)
+        self.contours = ax.add_collection(LineCollection([], colors="white", linewidths=0.8,
+                                                         alpha=0.6))
+        self.levels = np.zeros(0)  # the levels drawn
         (self.line,) = ax.plot([], [], "w--", lw=2, label="w^T x + b = 0")
         self.arrow = ax.annotate("", xy=(0, 0), xytext=(0, 0),
                                  arrowprops={"arrowstyle": "->", "color": "w", "lw": 2})
@@ -128,13 +134,11 @@ class UnitView:
         out = result.output
         self.image.set_data(out)
         self.image.set_clim(*unit_colour_range(result.activation))
-        if self.contours is not None:
-            self.contours.remove()
         levels = unit_contour_levels(result.activation)
-        shown = levels[(levels > out.min()) & (levels < out.max())]  # none for a constant
-        self.contours = None if shown.size == 0 else self.axes.contour(
-            UNIT_GRID, UNIT_GRID, out, levels=shown, colors="white", linewidths=0.8,
-            linestyles="solid", alpha=0.6)
+        self.levels = levels[(levels > out.min()) & (levels < out.max())]  # none for a constant
+        lines = contour_generator(UNIT_GRID, UNIT_GRID, out)
+        self.contours.set_segments([segment for level in self.levels
+                                    for segment in lines.lines(level)])
         self.line.set_data(result.boundary[:, 0], result.boundary[:, 1])
         start = result.boundary.mean(axis=0) if result.w.any() and not result.note else np.zeros(2)
         self.arrow.set_position(start)

@@ -56,16 +56,17 @@ def test_unit_colours_use_one_fixed_scale_per_activation():
     gentle, steep = ff.neural_unit(0.5, 0.0), ff.neural_unit(3.0, 0.0)
     view.update(gentle)
     assert view.image.get_clim() == (0.0, 6.0)
-    gentle_levels = len(view.contours.levels)
+    gentle_levels = len(view.levels)
     view.update(steep)
     assert view.image.get_clim() == (0.0, 6.0)
-    assert len(view.contours.levels) > 3 * gentle_levels  # 11 contour lines against 2
+    assert len(view.levels) > 3 * gentle_levels  # 11 contour lines against 2
     for name in nn.ACTIVATIONS:
         low, high = ff.unit_colour_range(name)
         g = ff.make_activation(name)
         assert (low, high) == (g.function(-6.0), g.function(6.0)) and high - low > 0.99
     view.update(ff.neural_unit(0.0, 0.0, b=1.0))  # constant output: no contour, same scale
-    assert view.contours is None and view.image.get_clim() == (0.0, 6.0)
+    assert len(view.levels) == 0 and view.contours.get_segments() == []
+    assert view.image.get_clim() == (0.0, 6.0)
 
 
 def test_unknown_activation_names_the_choices():
