@@ -179,7 +179,9 @@ class ValueHeatmap:
         self.image.set_clim(*clim)
         if visited is not None:
             cells = np.array([self.maze.states[i] for i in visited], dtype=float).reshape(-1, 2)
-            self.dots.set_offsets(cells[:, ::-1] + 0.28)  # (x, y) = (col, row), bottom-right
+            offsets = cells[:, ::-1] + 0.28  # (x, y) = (col, row), bottom-right
+            if not np.array_equal(self.dots.get_offsets(), offsets):  # redrawn only if moved
+                self.dots.set_offsets(offsets)
         return self
 
 
@@ -244,7 +246,8 @@ class LossCurve:
         shown = losses[np.isfinite(losses)]
         best_is_zero = best is not None and np.isfinite(best) and best < floor
         if best is not None and np.isfinite(best):
-            self.best.set_ydata([max(best, floor)] * 2)
+            if self.best.get_ydata()[0] != max(best, floor):  # redrawn only if it moved
+                self.best.set_ydata([max(best, floor)] * 2)
             shown = np.append(shown, max(best, floor))
         self.best.set_visible(best is not None)
         self._label(" (reached 0)" if at_floor.any() else "", " (0)" if best_is_zero else "")
