@@ -28,7 +28,7 @@ test-fast: $(STAMP)  ## unit tests only
 lint: $(STAMP)  ## ruff on the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check lecture_utils tests benchmarks notebooks
 
-bench: $(STAMP)  ## notebook run times, panel update and browser latencies, engine vs numpy/PyTorch
+bench: $(STAMP)  ## notebook run times, panel update and browser latencies, projector panel heights, engine vs numpy/PyTorch
 	$(HEADLESS) $(BIN)/python benchmarks/run_all.py
 
 .PHONY: html

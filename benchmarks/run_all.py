@@ -1,4 +1,5 @@
-"""`make bench`: notebook run times, panel update times and the numpy engine against references.
+"""`make bench`: notebook run times, panel update times and the numpy engine against references,
+browser latency (bench_browser) and panel heights on a projector (projector_heights).
 
 Targets (DESIGN.md): each notebook under 20 s; a slider's panel update (compute + redraw
 + PNG) at most 40 ms median at default settings and 250 ms p95 over each slider's whole
@@ -22,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_browser  # noqa: E402
+import projector_heights  # noqa: E402
 
 import lecture_utils  # noqa: E402
 
@@ -195,8 +197,8 @@ def time_panels():
           f"{'(all ranges)':>21s}")
     for name, build in panel_builders():
         panel = build()
-        if panel.button is None:
-            time_slider_panel(name, panel)
+        if panel.button is None or getattr(panel, "quick", None) is not None:
+            time_slider_panel(name, panel)  # a button only for slow settings: sliders too
             continue
         times = []
         for _ in range(3):
@@ -219,6 +221,7 @@ def main(only_panels="--panels" in sys.argv):
     else:
         bench_engine.main()
     bench_browser.main()
+    projector_heights.main()
     notebooks = time_notebooks()
     tests = time_unit_tests()
     total = notebooks + tests

@@ -5,9 +5,11 @@ and a panel builder that wires them (the pattern of `lecture_utils.widgets`).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-import ipywidgets as widgets
 import numpy as np
+from contourpy import contour_generator
+from matplotlib.collections import LineCollection
 from matplotlib.ticker import MaxNLocator
 
 from . import maze as mz
@@ -15,7 +17,7 @@ from . import nn, plots, style
 from .optim import Adam
 from .running_example import best_linear_fit, maze_setting
 from .train import train
-from .widgets import Panel, dropdown, slider
+from .widgets import Panel, choice_slider, dropdown, slider
 
 PLOTTED_ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
 GALLERY_LEAK = 0.1  # LeakyReLU's negative slope in the gallery: the default 0.01 is invisible
@@ -109,7 +111,11 @@ class UnitView:
         self.colorbar = self.figure.colorbar(self.image, ax=ax,
                                              label="unit output g(w^T x + b)")
         self.colorbar.locator = MaxNLocator(5)
-        self.contours = None
+        # contour lines at fixed output levels, one collection whose segments each update
+        # replaces (a new contour set per update made the renderer redraw the whole axes)
+        self.contours = ax.add_collection(LineCollection([], colors="white", linewidths=0.8,
+                                                         alpha=0.6))
+        self.levels = np.zeros(0)  # the levels drawn
         (self.line,) = ax.plot([], [], "w--", lw=2, label="w^T x + b = 0")
         self.arrow = ax.annotate("", xy=(0, 0), xytext=(0, 0),
                                  arrowprops={"arrowstyle": "->", "color": "w", "lw": 2})
@@ -128,13 +134,11 @@ class UnitView:
         out = result.output
         self.image.set_data(out)
         self.image.set_clim(*unit_colour_range(result.activation))
-        if self.contours is not None:
-            self.contours.remove()
         levels = unit_contour_levels(result.activation)
-        shown = levels[(levels > out.min()) & (levels < out.max())]  # none for a constant
-        self.contours = None if shown.size == 0 else self.axes.contour(
-            UNIT_GRID, UNIT_GRID, out, levels=shown, colors="white", linewidths=0.8,
-            linestyles="solid", alpha=0.6)
+        self.levels = levels[(levels > out.min()) & (levels < out.max())]  # none for a constant
+        lines = contour_generator(UNIT_GRID, UNIT_GRID, out)
+        self.contours.set_segments([segment for level in self.levels
+                                    for segment in lines.lines(level)])
         self.line.set_data(result.boundary[:, 0], result.boundary[:, 1])
         start = result.boundary.mean(axis=0) if result.w.any() and not result.note else np.zeros(2)
         self.arrow.set_position(start)
@@ -286,6 +290,7 @@ class StackResult:
 
 
 RANDOM_WIDTH = 16  # units per hidden layer of the random networks
+RANDOM_SEEDS = 21  # the panel's seeds 0..20
 
 
 def random_networks(activation="identity", depth=3, seed=0, n_networks=5):
@@ -299,20 +304,32 @@ def random_networks(activation="identity", depth=3, seed=0, n_networks=5):
     return StackResult(x[:, 0], y, activation, depth)
 
 
+@lru_cache(maxsize=64)
+def random_networks_limits(activation, depth):
+    """(low, high): round y limits that hold the networks of every seed of the panel.
+
+    The same for every seed, so that dragging the seed redraws only the curves (`render`).
+    """
+    outputs = [random_networks(activation, depth, seed).y for seed in range(RANDOM_SEEDS)]
+    return plots.nice_limits(min(y.min() for y in outputs), max(y.max() for y in outputs))
+
+
 class StackView:
-    """The graphs of a few random networks f: R -> R."""
+    """The graphs of a few random networks f: R -> R, on y limits fixed per activation and depth."""
 
     def __init__(self, n_networks=5):
         self.figure = plots.new_figure(5.4, 3.6)
         self.axes = self.figure.add_subplot()
         self.lines = [self.axes.plot([], [])[0] for _ in range(n_networks)]
-        self.axes.set(xlabel="input x", ylabel="network output f(x)")
+        self.axes.set(xlabel="input x", ylabel="network output f(x)", xlim=(-3, 3),
+                      ylim=(-0.75, 0.75))  # lays out room for the widest tick label, -0.75
+        self.axes.set_title("two lines\nfor the layout", fontsize="medium")
+        plots.freeze_layout(self.figure)
 
     def update(self, result):
         for line, y in zip(self.lines, result.y, strict=True):
             line.set_data(result.x, y)
-        self.axes.relim()
-        self.axes.autoscale_view()
+        self.axes.set_ylim(*random_networks_limits(result.activation, result.depth))
         self.axes.set_title(f"{len(result.y)} random networks, {result.activation}\n"
                             f"{result.depth} hidden layer{'s' * (result.depth > 1)} of "
                             f"{RANDOM_WIDTH} units",
@@ -323,7 +340,7 @@ def random_networks_panel():
     """Depth, activation and seed of five random networks: with identity they stay straight."""
     controls = {"activation": dropdown(sorted(nn.ACTIVATIONS), "identity", "activation g"),
                 "depth": slider(3, 1, 4, 1, "hidden layers"),
-                "seed": slider(0, 0, 20, 1, "random seed")}
+                "seed": slider(0, 0, RANDOM_SEEDS - 1, 1, "random seed")}
     return Panel(random_networks, StackView(), controls,
                  question="With the identity activation, can any depth or seed make a curve? "
                           "Switch to relu: what shape are the pieces?")
@@ -437,16 +454,25 @@ class NetworkFit:
     note: str = ""
 
 
-def fit_network(target="sine", width=16, depth=1, activation="tanh", steps=400, lr=0.01, seed=0):
-    """Train an MLP (full-batch Adam) on 97 points of a 1-D target curve; return the fit."""
+def fit_network(target="sine", width=16, depth=1, activation="tanh", steps=400, lr=0.01, seed=0,
+                progress=None):
+    """Train an MLP (full-batch Adam) on 97 points of a 1-D target curve; return the fit.
+
+    `progress(partial_fit)` is called every 50 updates, for a live figure.
+    """
     x, y = curve_data(target)
     model = make_mlp(width, depth, activation, seed=seed)
-    history = train(model, x, y, optimizer=Adam(model.parameters(), lr=lr), method="gd",
-                    steps=steps, seed=seed)
-    y_hat = model(x)[:, 0] if not history.diverged else np.full(len(x), np.nan)
     n = nn.count_parameters(model)
     label = f"width {width}, depth {depth}, {activation}: {n} parameters"  # a title line
-    return NetworkFit(x[:, 0], y[:, 0], y_hat, history.loss, n, label, history.message)
+
+    def result(history):
+        y_hat = model(x)[:, 0] if not history.diverged else np.full(len(x), np.nan)
+        return NetworkFit(x[:, 0], y[:, 0], y_hat, history.loss, n, label, history.message)
+
+    callback = None if progress is None else (lambda step, history: progress(result(history)))
+    history = train(model, x, y, optimizer=Adam(model.parameters(), lr=lr), method="gd",
+                    steps=steps, seed=seed, callback=callback, callback_every=50)
+    return result(history)
 
 
 def parts_fitted(fit, parts, tolerance=0.25):
@@ -480,7 +506,8 @@ class NetworkFitView:
         plots.freeze_layout(self.figure)
 
     def update(self, result):
-        self.target.set_data(result.x, result.y)
+        if not np.array_equal(self.target.get_ydata(), result.y):  # a new target only
+            self.target.set_data(result.x, result.y)
         self.fit.set_data(result.x, np.nan_to_num(result.y_hat, nan=np.nan))
         self.fit.set_visible(bool(np.isfinite(result.y_hat).all()))
         self.loss.update(result.loss)
@@ -490,6 +517,13 @@ class NetworkFitView:
 
 WIDTHS = [1, 2, 4, 8, 16, 32, 64, 128]
 SLOW_FIT_UNITS = 64  # width x depth from which an update takes over ~150 ms (with drawing)
+BUTTON_FIT_PARAMETERS = 20_000  # above this (128 units in 3 or 4 layers: 0.3-0.5 s of CPU,
+# seconds on a busy machine) the panel trains only when Train is pressed, with a live curve
+
+
+def mlp_parameters(width, depth, n_inputs=1):
+    """The parameter count of `make_mlp(width, depth)`: (d_in + 1) d_out summed over layers."""
+    return count_mlp_parameters([n_inputs] + [width] * depth + [1])
 
 
 def fitting_cue(width, depth, **_):
@@ -497,17 +531,21 @@ def fitting_cue(width, depth, **_):
     return f"fitting a {width}x{depth} network ..." if width * depth >= SLOW_FIT_UNITS else ""
 
 
+def quick_to_fit(width, depth, **_):
+    """Whether the width/depth panel trains this network on every change (else on Train)."""
+    return mlp_parameters(width, depth) <= BUTTON_FIT_PARAMETERS
+
+
 def width_depth_panel():
-    """Width, depth, activation and target of a network trained live on a 1-D curve."""
+    """Width, depth, activation and target of a network trained on a 1-D curve: at every
+    change, or, for networks over BUTTON_FIT_PARAMETERS, when Train is pressed."""
     controls = {"target": dropdown(sorted(CURVE_TARGETS), "sine", "target"),
-                "width": widgets.SelectionSlider(options=WIDTHS, value=16, description="width",
-                                                 continuous_update=False,
-                                                 style={"description_width": "130px"},
-                                                 layout=widgets.Layout(width="420px")),
+                "width": choice_slider(WIDTHS, 16, "width", live=False),
                 "depth": slider(1, 1, 4, 1, "hidden layers", live=False),
                 "activation": dropdown(["relu", "tanh", "sigmoid", "leaky_relu", "identity"],
                                        "tanh", "activation g")}
     return Panel(fit_network, NetworkFitView(), controls, busy=fitting_cue, cache=64,
+                 button="Train", quick=quick_to_fit,
                  question="How many tanh units does one hidden layer need before the sine is "
                           "fitted well (MSE below 0.001)? What does the identity activation "
                           "give, at any width and depth?")
@@ -672,9 +710,11 @@ def unstable_note(loss):
 
 
 class MazeFitView:
-    """Top: V^pi, the linear V_hat, the MLP's V_hat, the loss. Bottom: errors, RMSE, s1..s4.
+    """Top: V^pi, the linear V_hat, the MLP's V_hat, then both errors. Bottom: the loss, the
+    RMSE on unvisited states, the values at s1..s4.
 
-    Each row of maps shares one colour bar, so the maps stay large on a projector.
+    The value maps share one colour bar and the error maps another, so that all five maps
+    fit one row and stay large on a projector (whose figures are at most 400 px high).
     """
 
     ERROR_CLIM = (-6.0, 6.0)
@@ -682,11 +722,9 @@ class MazeFitView:
     def __init__(self):
         setting = maze_setting()
         maze, values = self.maze, self.values = setting.maze, setting.values
-        self.figure = plots.new_figure(11.5, 6.0)  # 1150 x 600 px: fits a 720 px projector
-        top, bottom = self.figure.subfigures(2, 1)
-        top_maps, top_loss = top.subfigures(1, 2, width_ratios=[3, 1.15])
-        bottom_maps, bottom_bars = bottom.subfigures(1, 2, width_ratios=[2.1, 2.05])
-        value_axes, error_axes = top_maps.subplots(1, 3), bottom_maps.subplots(1, 2)
+        self.figure = plots.new_figure(11.5, 5.0)  # 1150 x 400 px on a projector
+        top, bottom = self.figure.subfigures(2, 1, height_ratios=[1.5, 1])
+        value_axes, error_axes = top.subplots(1, 5)[:3], top.axes[3:]
         self.clim = (values.min(), values.max())
         kind, kw = LINEAR_BASELINES[BASELINE]
         baseline = best_linear_fit(kind, train_on="visited", **kw)
@@ -702,12 +740,12 @@ class MazeFitView:
                                           clim=self.ERROR_CLIM, **maps)
         self.mlp_error = plots.ValueHeatmap(error_axes[1], maze, 0 * values, "MLP:\nerror",
                                             symmetric=True, clim=self.ERROR_CLIM, **maps)
-        top_maps.colorbar(truth.image, ax=value_axes, shrink=0.8, label="value",
-                          ticks=MaxNLocator(4))
-        bottom_maps.colorbar(linear_error.image, ax=error_axes, shrink=0.8,
-                             label=r"$\hat V - V^\pi$", ticks=MaxNLocator(4))
-        rmse_ax, named_ax = bottom_bars.subplots(1, 2, width_ratios=[1, 1.1])
-        self.loss = plots.LossCurve(top_loss.subplots(), title="MLP loss (MSE)")
+        bars = {"shrink": 0.8, "fraction": 0.04, "pad": 0.01}  # slim: the maps get the width
+        top.colorbar(truth.image, ax=value_axes, label="value", ticks=MaxNLocator(4), **bars)
+        top.colorbar(linear_error.image, ax=error_axes, label=r"$\hat V - V^\pi$",
+                     ticks=MaxNLocator(4), **bars)
+        loss_ax, rmse_ax, named_ax = bottom.subplots(1, 3, width_ratios=[1.1, 1, 1.1])
+        self.loss = plots.LossCurve(loss_ax, title="MLP loss (MSE)")
         self.loss.best.set_visible(False)
         self.loss.ax.get_legend().remove()
         self.loss.ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
@@ -730,8 +768,8 @@ class MazeFitView:
         ax.axhline(0, color=style.INK, lw=0.8)
         ax.set_ylim(1.25 * self.values.min(), 0)
         ax.yaxis.set_major_locator(MaxNLocator(3))
-        ax.set_title("values\n(*: unvisited)", fontsize="medium")
-        ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
+        ax.set_title("values (*: unvisited)", fontsize="medium")
+        ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside right center")
 
     def _init_rmse(self, ax):
         names = [RMSE_LABELS[name] for name in LINEAR_BASELINES] + ["MLP"]
@@ -740,7 +778,7 @@ class MazeFitView:
         ax.set_yticks(range(len(names)), names)
         ax.invert_yaxis()
         ax.xaxis.set_major_locator(MaxNLocator(3))
-        ax.set_title("RMSE on\nunvisited states", fontsize="medium")
+        ax.set_title("RMSE, unvisited states", fontsize="medium")
         self.rmse_text = [ax.text(0, i, "", va="center", ha="left", fontsize="small")
                           for i in range(len(names))]
 

@@ -321,6 +321,9 @@ def fit_linear(features="polynomial", degree=3, rbf_width=1.0, lr=0.5, steps=200
                            diverged, float(limit), note)
 
 
+ERROR_CLIM = (-6.0, 6.0)  # errors beyond 6 show in the deepest colour (as in notebook 02's maze)
+
+
 class LinearFitView:
     """V^pi | V_hat | V_hat - V^pi heatmaps above the loss curve and the estimates at s1..s4."""
 
@@ -328,9 +331,10 @@ class LinearFitView:
         result = result or fit_linear()
         maze = maze_setting().maze
         self.figure = new_figure(10.5, 5.6)
-        grid = self.figure.add_gridspec(2, 6, height_ratios=[1.05, 1])
+        grid = self.figure.add_gridspec(2, 6, height_ratios=[1.4, 1])
         maps = [self.figure.add_subplot(grid[0, 2 * k:2 * k + 2]) for k in range(3)]
-        self.maps = ValueComparison(maps, maze, result.values, result.estimate, r"$\hat V$")
+        self.maps = ValueComparison(maps, maze, result.values, result.estimate, r"$\hat V$",
+                                    error_clim=ERROR_CLIM)
         self.loss = LossCurve(self.figure.add_subplot(grid[1, :3]))
         self.bars = NamedEstimates(self.figure.add_subplot(grid[1, 3:]), maze, result.values,
                                    result.estimate, r"$\hat V$")

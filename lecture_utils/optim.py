@@ -70,13 +70,18 @@ class Adam(Optimizer):
     def step(self):
         b1, b2 = self.betas
         self.t += 1
+        # lr m_hat / (sqrt(v_hat) + eps) = lr c2 / c1 * m / (sqrt(v) + eps c2), with the bias
+        # corrections c1 = 1 - b1^t and c2 = sqrt(1 - b2^t) as scalars: fewer array operations
+        # (a small network's update is dominated by their count, not their size)
+        c1, c2 = 1 - b1**self.t, np.sqrt(1 - b2**self.t)
+        step_size, eps = self.lr * c2 / c1, self.eps * c2
         for p, m, v in zip(self.params, self.m, self.v, strict=True):
+            grad = p.grad
             m *= b1
-            m += (1 - b1) * p.grad  # moving average of gradients
+            m += (1 - b1) * grad  # moving average of gradients
             v *= b2
-            v += (1 - b2) * p.grad**2  # moving average of squared gradients
-            m_hat, v_hat = m / (1 - b1**self.t), v / (1 - b2**self.t)
-            p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            v += (1 - b2) * (grad * grad)  # moving average of squared gradients
+            p.data -= step_size * m / (np.sqrt(v) + eps)
 
 
 # --- batch schedules: which samples each update sees ------------------------------------------

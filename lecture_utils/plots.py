@@ -16,14 +16,24 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .maze import value_grid
 from .render import png
-from .style import DATA_COLOUR, ERROR_CMAP, FIT_COLOUR, INK, TRUE_COLOUR, VALUE_CMAP, wall_colour
+from .style import (
+    DATA_COLOUR,
+    ERROR_CMAP,
+    FIT_COLOUR,
+    INK,
+    TRUE_COLOUR,
+    VALUE_CMAP,
+    figure_size,
+    wall_colour,
+)
 
 _OUTLINE = [withStroke(linewidth=2.5, foreground="black")]
 
 
 def new_figure(width=8.0, height=4.0):
-    """A Figure of `width` x `height` inches, constrained layout, rendered by Agg (no pyplot)."""
-    figure = Figure(figsize=(width, height), layout="constrained")
+    """A Figure of `width` x `height` inches (lower on a projector: `style.figure_size`),
+    constrained layout, rendered by Agg (no pyplot)."""
+    figure = Figure(figsize=figure_size(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     return figure
 
@@ -160,8 +170,8 @@ class ValueHeatmap:
         self.image.set_data(np.ma.masked_invalid(value_grid(self.maze, values)))  # NaN: blank
         if clim is None:
             shown = values[finite] if finite.any() else np.ones(1)
-            if self.symmetric:
-                top = max(float(np.abs(shown).max()), 1e-2)
+            if self.symmetric:  # rounded up: a small change keeps the colour bar as it is
+                top = max(np.abs(nice_limits(-1e-2, max(float(np.abs(shown).max()), 1e-2))))
                 clim = (-top, top)
             else:
                 low, high = float(shown.min()), float(shown.max())
@@ -169,20 +179,26 @@ class ValueHeatmap:
         self.image.set_clim(*clim)
         if visited is not None:
             cells = np.array([self.maze.states[i] for i in visited], dtype=float).reshape(-1, 2)
-            self.dots.set_offsets(cells[:, ::-1] + 0.28)  # (x, y) = (col, row), bottom-right
+            offsets = cells[:, ::-1] + 0.28  # (x, y) = (col, row), bottom-right
+            if not np.array_equal(self.dots.get_offsets(), offsets):  # redrawn only if moved
+                self.dots.set_offsets(offsets)
         return self
 
 
 class ValueComparison:
-    """Three heatmaps side by side: V^pi | estimate | estimate - V^pi (first two share colours)."""
+    """Three heatmaps side by side: V^pi | estimate | estimate - V^pi (first two share colours).
 
-    def __init__(self, axes, maze, v_true, v_hat, name="V_hat", visited=None):
-        self.v_true = np.asarray(v_true, dtype=float)
+    `error_clim` fixes the colour range of the errors (else it follows each estimate): the
+    same colour then means the same error at every setting, and the colour bar stays put.
+    """
+
+    def __init__(self, axes, maze, v_true, v_hat, name="V_hat", visited=None, error_clim=None):
+        self.v_true, self.error_clim = np.asarray(v_true, dtype=float), error_clim
         clim = (self.v_true.min(), self.v_true.max())
         self.truth = ValueHeatmap(axes[0], maze, v_true, r"true $V^\pi$", clim=clim)
         self.estimate = ValueHeatmap(axes[1], maze, v_hat, name, clim=clim, visited=visited)
         self.error = ValueHeatmap(axes[2], maze, np.asarray(v_hat) - self.v_true,
-                                  f"{name} $-$ $V^\\pi$", symmetric=True)
+                                  f"{name} $-$ $V^\\pi$", symmetric=True, clim=error_clim)
 
     def update(self, v_hat, visited=None, v_true=None):
         """Show a new estimate (N,); NaN entries are left blank."""
@@ -192,7 +208,7 @@ class ValueComparison:
             self.truth.update(self.v_true, clim=clim)
         clim = (self.v_true.min(), self.v_true.max())
         self.estimate.update(v_hat, clim=clim, visited=visited)
-        self.error.update(np.asarray(v_hat, dtype=float) - self.v_true)
+        self.error.update(np.asarray(v_hat, dtype=float) - self.v_true, clim=self.error_clim)
         return self
 
 
@@ -230,7 +246,8 @@ class LossCurve:
         shown = losses[np.isfinite(losses)]
         best_is_zero = best is not None and np.isfinite(best) and best < floor
         if best is not None and np.isfinite(best):
-            self.best.set_ydata([max(best, floor)] * 2)
+            if self.best.get_ydata()[0] != max(best, floor):  # redrawn only if it moved
+                self.best.set_ydata([max(best, floor)] * 2)
             shown = np.append(shown, max(best, floor))
         self.best.set_visible(best is not None)
         self._label(" (reached 0)" if at_floor.any() else "", " (0)" if best_is_zero else "")
@@ -241,10 +258,23 @@ class LossCurve:
         if missing > 0:
             low, high = low / 10 ** (missing / 2), high * 10 ** (missing / 2)
         # whole decades: a small change of the curve keeps the axes as they are
-        self.ax.set_ylim(10 ** np.floor(np.log10(low)), 10 ** np.ceil(np.log10(high)))
-        self.ax.set_xlim(0, max(len(losses) - 1, 1))
+        low, high = 10 ** np.floor(np.log10(low)), 10 ** np.ceil(np.log10(high))
+        if not self._keeps(low, high):
+            self.ax.set_ylim(low, high)
+        # rounded up with room (200 -> 250): a step more or less keeps the x axis as it is
+        self.ax.set_xlim(0, nice_limits(0, 1.1 * max(len(losses) - 1, 1))[1])
         self._place_legend()
         return self
+
+    STICKY_DECADES = 3  # the y range may span this many decades more than the curve needs
+
+    def _keeps(self, low, high):
+        """Whether the current y range may stay for a curve that needs (low, high): it holds
+        them, with at most STICKY_DECADES to spare. Dragging a slider back and forth then
+        keeps the axes, and only the curve is redrawn."""
+        current_low, current_high = self.ax.get_ylim()
+        spare = np.log10(current_high / current_low) - np.log10(high / low)
+        return current_low <= low and high <= current_high and spare <= self.STICKY_DECADES
 
     def _label(self, *suffixes):
         """Append `suffixes` to the legend's labels (the line's, then the dashed line's)."""

@@ -35,6 +35,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.transforms import Bbox
 
+NOWHERE = Bbox.null()  # the extent of an artist that draws nothing: it overlaps nothing
 QUIET_RENDERS = 3  # a whole-Axes unit whose frame stays put this long goes back to the background
 PNG_COMPRESS_LEVEL = 1  # zlib level: 1 and 3 cost the same here; 6 takes 2.5x as long
 
@@ -85,6 +86,7 @@ class FigureRenderer:
         self._background = None
         self._frames = {}  # Axes -> what a change of makes the whole Axes a unit
         self._extents = {}  # unit -> where it draws, for units that have not changed
+        self._reaches = {}  # animated unit -> where it drew when it last changed
         self._reframed_at = {}  # Axes -> the render at which its frame last changed
         self._renders = 0
         self.full_draws = self.fast_draws = 0
@@ -149,7 +151,7 @@ class FigureRenderer:
     def _full_draw(self):
         canvas = self.figure.canvas
         canvas.draw()  # skips the animated units
-        self._extents = {}
+        self._extents, self._reaches = {}, {}
         self._background = canvas.copy_from_bbox(self.figure.bbox)
         self._draw_animated()
         self.full_draws += 1
@@ -249,13 +251,20 @@ class FigureRenderer:
             for child in _sorted_children(ax):
                 if child in animated:
                     if child.get_visible():
-                        drawn.append(_reach(child, renderer))
+                        drawn.append(self._reach(child, renderer))
                 elif drawn and child.get_visible():
                     extent = self._extent(child, renderer)
                     if any(_may_overlap(reach, extent) for reach in drawn):
                         covered.append(child)
                         drawn.append(extent)
         return covered
+
+    def _reach(self, unit, renderer):
+        """Where an animated unit draws now: measured again only if it changed (measuring
+        spines, labels and legends took a third of a fast render)."""
+        if unit not in self._reaches or _any_stale(unit):
+            self._reaches[unit] = _reach(unit, renderer)
+        return self._reaches[unit]
 
     def _extent(self, artist, renderer):
         """Where a unit that has not changed draws (cached until the next full draw)."""
@@ -364,12 +373,16 @@ def _pad(artist):
 
 
 def _extent(artist, renderer):
-    """The display box an artist draws in, or None if unknown (then: anywhere)."""
+    """The display box an artist draws in (NOWHERE if it draws nothing), or None if unknown
+    (then: anywhere)."""
     if isinstance(artist, Axis):  # inside its Axes only with grid lines or inward ticks
         inside = any(kw.get("gridOn") or kw.get("tickdir") in ("in", "inout")
                      for kw in (artist._major_tick_kw, artist._minor_tick_kw))
         inside = inside or any(tick.gridline.get_visible() for tick in artist.majorTicks)
-        return artist.axes.bbox if inside else artist.get_tightbbox(renderer)
+        if inside:
+            return artist.axes.bbox
+        # no tight box: it draws nothing (no ticks, no label, e.g. on a heatmap)
+        return artist.get_tightbbox(renderer) or NOWHERE
     try:
         if isinstance(artist, Axes):
             return artist.get_tightbbox(renderer)
@@ -379,4 +392,6 @@ def _extent(artist, renderer):
 
 
 def _may_overlap(box, other):
+    if box is NOWHERE or other is NOWHERE:
+        return False
     return box is None or other is None or box.overlaps(other)

@@ -36,7 +36,7 @@ _BASE = {
 
 STYLES = {
     "default": {"font.size": 10, "lines.linewidth": 1.8},
-    "projector": {"font.size": 16, "axes.titlesize": 18, "lines.linewidth": 3.0,
+    "projector": {"font.size": 14, "axes.titlesize": 15, "lines.linewidth": 3.0,
                   "lines.markersize": 9, "figure.dpi": 100, "savefig.dpi": 100},
     "dark": {"font.size": 10, "lines.linewidth": 1.8, "figure.facecolor": "#111111",
              "axes.prop_cycle": mpl.cycler(color=DARK_PALETTE),
@@ -46,9 +46,15 @@ STYLES = {
 }
 
 
-# Widget text (questions, slider labels, read-outs, buttons) grows with the figures.
-WIDGET_FONT_PX = {"default": 13, "projector": 20, "dark": 13}
-LABEL_WIDTH_PX = {"default": 130, "projector": 210, "dark": 130}
+# Widget text (questions, slider labels, read-outs, buttons) grows with the figures, but
+# not so much that a panel outgrows a 1280x720 projector (benchmarks/projector_heights.py)
+WIDGET_FONT_PX = {"default": 13, "projector": 14, "dark": 13}
+LABEL_WIDTH_PX = {"default": 130, "projector": 140, "dark": 130}
+# a control (label, slider, read-out): three side by side on a 1280 px projector
+CONTROL_WIDTH_PX = {"default": 420, "projector": 335, "dark": 420}
+# On a 720 px projector JupyterLab leaves ~600 px for the notebook; a panel's question and
+# controls take ~150 of them, so figures are at most this high there.
+PROJECTOR_FIGURE_HEIGHT_PX = 400
 _current = "default"
 
 
@@ -71,6 +77,17 @@ def set_style(name="default"):
 def current_style():
     """The name of the style set last ("default" before any)."""
     return _current
+
+
+def figure_size(width, height):
+    """(width, height) in inches of a figure drawn in the current style.
+
+    On a projector a figure is at most PROJECTOR_FIGURE_HEIGHT_PX high (its width stays), so
+    that a panel with its question and controls fits the screen.
+    """
+    if _current == "projector":
+        height = min(height, PROJECTOR_FIGURE_HEIGHT_PX / mpl.rcParams["figure.dpi"])
+    return width, height
 
 
 def wall_colour():

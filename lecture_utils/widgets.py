@@ -34,8 +34,9 @@ def render_png(figure):
 
 def _sizes():
     """(control layout, description style) for the current figure style (wider on a projector)."""
-    label = figure_style.LABEL_WIDTH_PX[figure_style.current_style()]
-    return widgets.Layout(width=f"{label + 290}px"), {"description_width": f"{label}px"}
+    name = figure_style.current_style()
+    label, width = figure_style.LABEL_WIDTH_PX[name], figure_style.CONTROL_WIDTH_PX[name]
+    return widgets.Layout(width=f"{width}px"), {"description_width": f"{label}px"}
 
 
 def slider(value, min, max, step=None, description="", live=True, log=False, readout_format=None):
@@ -136,11 +137,15 @@ class Panel:
         function of the settings returning it ("" for settings that are quick).
     cache: keep the results of this many recent settings, so dragging back is instant
         (for a slow compute whose settings space is small).
+    quick: with a button, a function of the settings saying whether they are quick to
+        compute: a change to quick settings redraws at once, as without a button; only slow
+        ones wait for the button (which is enabled only while they do).
     """
 
     def __init__(self, compute, view, controls, question=None, button=None, busy=None,
-                 cache=0):
+                 cache=0, quick=None):
         self.compute, self.view, self.controls = compute, view, dict(controls)
+        self.quick = quick
         self.result, self.message_text, self.seconds = None, "", 0.0
         self.busy, self.busy_shown = busy, False
         self.cache = ResultCache(cache) if cache else None
@@ -197,6 +202,8 @@ class Panel:
         self._show_message(getattr(result, "note", "") or "", error=False)
         self.result = result
         self.seconds = time.perf_counter() - start
+        if self.button is not None and self.quick is not None:
+            self.button.disabled = True  # the figure shows the settings: nothing to press for
         return result
 
     _muted = False
@@ -236,9 +243,14 @@ class Panel:
 
     def _on_stale(self, change):
         # a slider's front end sends 0.01 back as 0.01000000000000001 once drawn: no change
-        if not self._muted and not _same_value(change["old"], change["new"]):
-            self._show_message(f"settings changed: press {self.button.description} to see "
-                               "them (the figure still shows the last run)", error=True)
+        if self._muted or _same_value(change["old"], change["new"]):
+            return
+        if self.quick is not None and self.quick(**self.settings):
+            self.refresh()
+            return
+        self.button.disabled = False
+        self._show_message(f"settings changed: press {self.button.description} to see "
+                           "them (the figure still shows the last run)", error=True)
 
     def _show_figure(self):
         png = render_png(self.view.figure)

@@ -56,16 +56,17 @@ def test_unit_colours_use_one_fixed_scale_per_activation():
     gentle, steep = ff.neural_unit(0.5, 0.0), ff.neural_unit(3.0, 0.0)
     view.update(gentle)
     assert view.image.get_clim() == (0.0, 6.0)
-    gentle_levels = len(view.contours.levels)
+    gentle_levels = len(view.levels)
     view.update(steep)
     assert view.image.get_clim() == (0.0, 6.0)
-    assert len(view.contours.levels) > 3 * gentle_levels  # 11 contour lines against 2
+    assert len(view.levels) > 3 * gentle_levels  # 11 contour lines against 2
     for name in nn.ACTIVATIONS:
         low, high = ff.unit_colour_range(name)
         g = ff.make_activation(name)
         assert (low, high) == (g.function(-6.0), g.function(6.0)) and high - low > 0.99
     view.update(ff.neural_unit(0.0, 0.0, b=1.0))  # constant output: no contour, same scale
-    assert view.contours is None and view.image.get_clim() == (0.0, 6.0)
+    assert len(view.levels) == 0 and view.contours.get_segments() == []
+    assert view.image.get_clim() == (0.0, 6.0)
 
 
 def test_unknown_activation_names_the_choices():
@@ -469,6 +470,40 @@ def test_large_networks_show_a_busy_cue_and_results_are_kept_for_dragging_back()
     first = panel.set(width=32)
     panel.set(width=16)
     assert panel.set(width=32) is first  # from the cache, not trained again
+
+
+def test_width_depth_panel_trains_small_networks_at_once_and_big_ones_on_the_button():
+    panel = ff.width_depth_panel()
+    assert panel.button.description == "Train" and panel.button.disabled  # nothing pending
+    panel.controls["width"].value = 64  # a change, as from the browser: trained at once
+    assert panel.result.n_parameters == 193 and panel.message_text == ""
+    panel.controls["depth"].value = 4  # 64 x 4, 12,673 parameters: still at once
+    assert panel.result.n_parameters == 12673 and panel.button.disabled
+    panel.controls["width"].value = 128  # 128 x 4: waits for the button
+    assert panel.result.n_parameters == 12673 and not panel.button.disabled
+    assert "press Train" in panel.message_text
+    partial = []
+    panel._progress = lambda fit, every_seconds=0.0: partial.append(len(fit.loss))
+    panel.button.click()  # trains with a live curve (progress every 50 updates)
+    assert panel.result.n_parameters == ff.mlp_parameters(128, 4) == 49921
+    assert partial[:3] == [50, 100, 150] and panel.button.disabled
+    assert not ff.quick_to_fit(width=128, depth=3) and ff.quick_to_fit(width=128, depth=2)
+
+
+def test_every_quick_width_depth_setting_trains_within_half_a_second_of_cpu():
+    """The slowest network trained at every change, 128 x 2, stays well inside the 2 s limit
+    (on one BLAS thread, as in the panel)."""
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    quick = [(w, d) for w in ff.WIDTHS for d in range(1, 5) if ff.quick_to_fit(w, d)]
+    slowest = max(quick, key=lambda wd: ff.mlp_parameters(*wd))
+    assert slowest == (128, 2)
+    with threadpool_limits(1):
+        start = time.process_time()
+        ff.fit_network("sine", *slowest)
+        assert time.process_time() - start < 0.5
 
 
 def test_answer_cells_fold_their_code_so_run_all_shows_no_answer_in_the_source():

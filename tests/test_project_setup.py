@@ -69,3 +69,11 @@ def test_readme_lists_every_notebook_and_the_two_commands():
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert f"`{notebook.stem}`" in readme, f"README's table lacks {notebook.stem}"
     assert "make lab" in readme and "make test" in readme
+
+
+def test_plain_pytest_collects_the_browser_tests_beside_the_others():
+    """`pytest tests` imports each conftest.py under one name: a folder below tests/ with its
+    own conftest is a package, else its conftest shadows tests/conftest.py (sweep_panel)."""
+    nested = [path.parent for path in (ROOT / "tests").rglob("conftest.py")
+              if path.parent != ROOT / "tests"]
+    assert nested and all((folder / "__init__.py").exists() for folder in nested), nested

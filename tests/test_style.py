@@ -51,7 +51,7 @@ def test_projector_style_grows_widget_text_and_labels(restore_style):
     style.set_style("projector")
     large = slider(1, 0, 2, description="learning rate")
     assert int(large.style.description_width[:-2]) > int(small.style.description_width[:-2])
-    assert "font-size: 20px" in style.widget_css()
+    assert "font-size: 14px" in style.widget_css()
     assert style.current_style() == "projector"
 
 
@@ -66,7 +66,7 @@ def test_a_panel_carries_the_css_of_its_style(restore_style):
 
     panel = Panel(lambda a=1: a, View(), {"a": slider(1, 0, 2)})
     assert "lu-panel" in panel.widget._dom_classes
-    assert "font-size: 20px" in panel.widget.children[-1].value
+    assert "font-size: 14px" in panel.widget.children[-1].value
 
 
 def test_unknown_style_is_named():

@@ -134,3 +134,23 @@ def test_a_text_box_sends_its_text_on_enter_and_a_sweep_keeps_its_default():
                   {"a": slider(1, 0, 2), "text": box})
     box.value = "abc"
     assert panel.result.value == 3
+
+
+def test_a_panel_with_quick_settings_redraws_them_at_once_and_waits_for_its_button_else():
+    class View:
+        figure = Figure(figsize=(1, 1))
+        shown = None
+
+        def update(self, result):
+            self.shown = result
+
+    view = View()
+    panel = Panel(lambda n=1: n, view, {"n": slider(1, 0, 10)}, button="Go",
+                  quick=lambda n: n < 5)
+    assert view.shown == 1 and panel.button.disabled
+    panel.controls["n"].value = 3
+    assert view.shown == 3 and panel.button.disabled and panel.message_text == ""
+    panel.controls["n"].value = 8
+    assert view.shown == 3 and not panel.button.disabled and "press Go" in panel.message_text
+    panel.button.click()
+    assert view.shown == 8 and panel.button.disabled and panel.message_text == ""

@@ -10,9 +10,10 @@ import numpy as np
 from ..function_approximation import gradient_step, polynomial_features
 from .verdict import Failed, as_array, call, checker, describe, diagnose
 
-COLUMN_HINT = ("x ** powers pairs the N inputs with the powers one by one; to get every input "
-               "with every power, make x a column of shape (N, 1) with x[:, None], and numpy "
-               "broadcasts (N, 1) with (degree + 1,) to (N, degree + 1)")
+# The hints name the mistake (a shape, a column order) without the code that fixes it.
+COLUMN_HINT = ("x has shape (N,), so x ** powers pairs the N inputs with the powers one by one. "
+               "To get every input with every power, x must be a column of shape (N, 1): "
+               "numpy then broadcasts (N, 1) with (degree + 1,) to (N, degree + 1)")
 
 
 def _column_hint(error):
@@ -34,8 +35,8 @@ def check_polynomial_features(polynomial_features_fn):
                      f"input: {COLUMN_HINT}")
     diagnose(got, expected, "x(s) for degree 3", mistakes=[
         (expected[:, ::-1], "the columns are in reverse order (x^3 first, the bias last): "
-                            "np.vander puts the highest power first unless you ask for "
-                            "np.vander(x, degree + 1, increasing=True)"),
+                            "column k should hold x^k, starting with the bias x^0 = 1 (np.vander "
+                            "puts the highest power first unless told otherwise)"),
         (expected[:, 1:], f"expected shape (N, D) = {expected.shape}, got {expected[:, 1:].shape}: "
                           "the bias column x^0 = 1 is missing"),
         (expected[:, :-1], f"expected shape (N, D) = {expected.shape}, got "

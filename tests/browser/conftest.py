@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
-from labpage import INSTALL_HINT, chromium, find_chromium, jupyterlab
+
+from .labpage import INSTALL_HINT, chromium, find_chromium, jupyterlab
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "browser-screenshots"

@@ -87,10 +87,12 @@ def jupyterlab(root, timeout=120):
     """Start `jupyter lab` on `root` (a folder) in the background; stop it on exit.
 
     A fresh server per use: kernels survive page reloads, so a reused server would hand
-    the next test the last one's kernel. Its log goes to a temporary file, shown on failure.
+    the next test the last one's kernel. It listens on a free port, or on the environment
+    variable LAB_PORT if set. Its log goes to a temporary file, shown on failure.
     """
     jupyter = Path(sys.executable).with_name("jupyter")
-    port, token = free_port(), secrets.token_hex(16)
+    # LAB_PORT: a port of one's own on a machine shared with other sessions
+    port, token = int(os.environ.get("LAB_PORT") or free_port()), secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="lab-settings-") as settings:
         for name, values in LAB_SETTINGS.items():
             path = Path(settings, name)
@@ -157,12 +159,13 @@ class Notebook:
         self.page, self.path, self.run_sent = page, path, False
 
     @classmethod
-    def open(cls, browser, lab, path):
-        """Start opening `path` (relative to the server's root) in a new 1400-px-wide page.
+    def open(cls, browser, lab, path, viewport=(1400, 1000)):
+        """Start opening `path` (relative to the server's root) in a new page of `viewport`
+        (width, height) CSS pixels.
 
         Returns at once: JupyterLab loads and the kernel starts in the background, so that
         several notebooks can load side by side; `run_all` waits for them."""
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
         page.set_default_timeout(60 * SECOND)
         page.goto(lab.url(f"lab/tree/{path}", "&reset"), wait_until="commit")
         return cls(page, path)

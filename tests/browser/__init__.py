@@ -1,0 +1,1 @@
+"""The browser test, a package so that its conftest does not shadow tests/conftest.py."""
