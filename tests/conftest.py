@@ -21,6 +21,7 @@ def sweep_panel(panel):
         for value in control_extremes(control):
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
+                warnings.simplefilter("ignore", ResourceWarning)  # gc of another test's socket
                 result = panel.set(**{name: value})
             yield name, value, result, panel.message_text
         panel.set(**defaults)
@@ -67,4 +68,5 @@ def no_warnings():
     """Turn every warning into an error for the duration of a test."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ResourceWarning)  # gc of another test's socket
         yield

@@ -93,6 +93,7 @@ def test_huge_learning_rate_stops_with_diverged_flag_and_no_warnings(activation,
     x, y = sine_data()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ResourceWarning)  # gc of another test's socket
         history = train(mlp(activation=activation), x, y, lr=lr, method="gd", steps=500)
     assert history.diverged and "smaller learning rate" in history.message
     assert history.updates < 500 and np.isfinite(history.loss).all()
