@@ -12,6 +12,7 @@ never as a traceback, a NaN plot or warning text.
 """
 
 import inspect
+import threading
 import time
 from collections import OrderedDict
 
@@ -146,6 +147,9 @@ class Panel:
                  cache=0, quick=None):
         self.compute, self.view, self.controls = compute, view, dict(controls)
         self.quick = quick
+        # ipykernel 7 may run a widget's callbacks on a subshell thread as well as the main
+        # one: a refresh holds this lock, so two never draw into one figure at once
+        self.lock = threading.RLock()
         self.result, self.message_text, self.seconds = None, "", 0.0
         self.busy, self.busy_shown = busy, False
         self.cache = ResultCache(cache) if cache else None
@@ -187,6 +191,10 @@ class Panel:
 
     def refresh(self):
         """Recompute from the current settings, redraw, show any message; return the result."""
+        with self.lock:
+            return self._refresh()
+
+    def _refresh(self):
         start = self._last_drawn = time.perf_counter()
         settings = self.settings
         if self._takes_progress:

@@ -154,3 +154,27 @@ def test_a_panel_with_quick_settings_redraws_them_at_once_and_waits_for_its_butt
     assert view.shown == 3 and not panel.button.disabled and "press Go" in panel.message_text
     panel.button.click()
     assert view.shown == 8 and panel.button.disabled and panel.message_text == ""
+
+
+def test_a_refresh_waits_for_one_under_way_on_another_thread():
+    import threading
+
+    panel, _ = make_panel()
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with panel.lock:
+            held.set()
+            release.wait(2.0)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(1.0)
+    done = threading.Event()
+    refresher = threading.Thread(target=lambda: (panel.refresh(), done.set()))
+    refresher.start()
+    assert not done.wait(0.2)  # blocked while the other thread draws
+    release.set()
+    assert done.wait(2.0)
+    holder.join()
+    refresher.join()
