@@ -13,7 +13,7 @@ from lecture_utils import nn
 from lecture_utils import playground as pg
 from lecture_utils.gradcheck import numerical_gradient, relative_error
 from lecture_utils.running_example import maze_setting
-from lecture_utils.style import set_style
+from lecture_utils.style import WIDGET_FONT_PX, set_style
 
 
 def accuracies(run):
@@ -397,7 +397,8 @@ def test_on_a_projector_buttons_fit_their_labels_and_feature_boxes_use_the_panel
         assert all(button.layout.width == "auto" for button in buttons)
         css = [child.value for child in panel.widget.children
                if isinstance(child, widgets.HTML) and "lu-features" in child.value]
-        assert len(css) == 1 and ".widget-label-basic {font-size: 20px;}" in css[0]
+        size = WIDGET_FONT_PX["projector"]
+        assert len(css) == 1 and f".widget-label-basic {{font-size: {size}px;}}" in css[0]
         assert panel.view.figure.get_figheight() * panel.view.figure.dpi <= 390
     finally:
         set_style("default")
