@@ -715,6 +715,8 @@ MODEL_COLOURS = {"cnn": style.FIT_COLOUR, "mlp": style.DATA_COLOUR, "image_mlp":
 MODEL_NAMES = {"cnn": "CNN (conv + pooling)", "mlp": "MLP on the flat image",
                "image_mlp": "MLP on the flat image", "coordinates_mlp": "MLP on (row, column)"}
 SHORT_NAMES = {"cnn": "CNN", "mlp": "flat MLP"}
+# shown while Train runs (1-2 s in the browser): the live loss curve appears only after 0.3 s
+TRAINING_CUE = "training {what} for {{updates}} updates on the visited cells ..."
 MAX_FILTERS = 16
 
 
@@ -801,6 +803,7 @@ def generalisation_panel():
                 "mirrored": widgets.Checkbox(value=True, description="add mirrored images"),
                 "seed": slider(0, 0, 10, 1, "random seed")}
     return Panel(generalisation, GeneralisationView(), controls, button="Train",
+                 busy=TRAINING_CUE.format(what="the CNN and the MLP"),
                  question="Both networks learn the visited cells. Which one will know that a "
                           "wall blocks the move right at s2, a cell it never saw?")
 
@@ -867,6 +870,7 @@ def value_panel():
                 "updates": slider(300, 100, ValueView.MAX_UPDATES, 50, "updates"),
                 "seed": slider(0, 0, 10, 1, "random seed")}
     return Panel(value_generalisation, ValueView(), controls, button="Train",
+                 busy=TRAINING_CUE.format(what="the three networks"),
                  question="Now the target is V^pi itself. Will the CNN's advantage on unvisited "
                           "cells survive?")
 

@@ -359,3 +359,15 @@ def test_every_panel_fits_its_figure_and_no_labels_collide_in_every_style(name, 
         assert text_problems(figure) == []
     finally:
         set_style("default")
+
+
+@pytest.mark.parametrize("name, what", [("generalisation", "the CNN and the MLP"),
+                                        ("value", "the three networks")])
+def test_train_panels_show_a_busy_cue_while_they_train(name, what):
+    panel = cv.PANELS[name]()
+    shown = []  # the message line as the first progress callback sees it, mid-training
+    panel._progress = lambda partial: shown.append(panel.message_text)
+    panel.set(updates=100)
+    assert panel.busy_shown is True
+    assert shown and shown[0] == f"training {what} for 100 updates on the visited cells ..."
+    assert panel.message_text == ""  # gone once the figure shows the result
