@@ -665,7 +665,7 @@ class EquivarianceView:
     """The shifted pattern, the conv feature map and a dense layer's response, side by side."""
 
     def __init__(self):
-        self.figure = plots.new_figure(10.0, 3.7)
+        self.figure = plots.new_figure(10.0, 3.5)  # taller, the titles would leave the top
         axes = self.figure.subplots(1, 3)
         titles = ("input: the pattern, shifted", "conv feature map\n(3x3 kernel, padding 1)",
                   "dense layer's response\n(144 units on the same grid)")
@@ -679,10 +679,11 @@ class EquivarianceView:
         for ax in axes[:2]:  # where the unshifted pattern's map would go, shifted
             self.boxes.append(ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=1.5, ls="--",
                                                      edgecolor=style.PALETTE[2])))
-        # what each map differs from the shifted map of the unshifted pattern, below it
-        self.errors = [ax.text(0.5, -0.03, "off by 0.00", transform=ax.transAxes, ha="center",
-                               va="top", fontsize="small") for ax in axes[1:]]
-        self.title = self.figure.suptitle(" ", fontsize="medium")
+        # below the input, the shift; below each map, how far it is from the shifted map of
+        # the unshifted pattern (a caption above the figure sat cramped on the middle title)
+        self.shift, *self.errors = [ax.text(0.5, -0.03, "off by 0.00", transform=ax.transAxes,
+                                            ha="center", va="top", fontsize="small")
+                                    for ax in axes]
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -692,7 +693,7 @@ class EquivarianceView:
         r, c = result.shift
         self.boxes[0].set_bounds(3.5 + c, 3.5 + r, 3, 4)  # the L and its dot: rows 4..7, cols 4..6
         self.boxes[1].set_bounds(2.5 + c, 2.5 + r, 5, 6)  # one pixel more on every side
-        self.title.set_text(f"pattern shifted {r:+d} rows, {c:+d} columns")
+        self.shift.set_text(f"shifted {r:+d} rows, {c:+d} columns")
         self.errors[0].set_text(f"off the shifted map by {result.conv_error:.2g}")
         self.errors[1].set_text(f"off the shifted response by up to {result.dense_error:.2f}")
 

@@ -371,3 +371,16 @@ def test_train_panels_show_a_busy_cue_while_they_train(name, what):
     assert panel.busy_shown is True
     assert shown and shown[0] == f"training {what} for 100 updates on the visited cells ..."
     assert panel.message_text == ""  # gone once the figure shows the result
+
+
+def test_equivariance_shift_caption_sits_below_the_input_not_above_the_titles():
+    panel = cv.equivariance_panel()
+    panel.set(shift_rows=-3, shift_cols=2)
+    view = panel.view
+    assert view.shift.get_text() == "shifted -3 rows, +2 columns"
+    assert view.figure._suptitle is None  # nothing above the three titles
+    renderer = view.figure.canvas.get_renderer()
+    below = [text.get_window_extent(renderer) for text in (view.shift, *view.errors)]
+    images = [ax.get_window_extent(renderer) for ax in view.figure.axes]
+    assert all(box.y1 <= image.y0 + 1 for box, image in zip(below, images, strict=True))
+    assert len({round(box.y0) for box in below}) == 1  # the three captions on one line
