@@ -757,8 +757,8 @@ class GeneralisationView:
 
     def __init__(self):
         setting = maze_setting()
-        self.figure = plots.new_figure(10.0, 5.2)
-        grid = self.figure.add_gridspec(2, 3, height_ratios=[1, 0.38])
+        self.figure = plots.new_figure(10.0, 4.1)
+        grid = self.figure.add_gridspec(2, 3, height_ratios=[1, 0.34])
         cnn_ax, mlp_ax = self.figure.add_subplot(grid[0, 0]), self.figure.add_subplot(grid[0, 1])
         loss_ax, self.filter_ax = self.figure.add_subplot(grid[0, 2]), self.figure.add_subplot(
             grid[1, :])
@@ -771,7 +771,7 @@ class GeneralisationView:
         self.titles = {m: ax.set_title(" \n ", fontsize="small")
                        for m, ax in (("cnn", cnn_ax), ("mlp", mlp_ax))}
         self.losses = LossLines(loss_ax, ("cnn", "mlp"), self.MAX_UPDATES)
-        loss_ax.legend(loc="lower left", fontsize="x-small")
+        loss_ax.legend(loc="upper right", fontsize="x-small")  # the curves fall away from it
         self.filters = self.filter_ax.imshow(filter_mosaic(None), cmap="RdBu_r", vmin=-1, vmax=1,
                                              interpolation="nearest", aspect="equal")
         _image_axes(self.filter_ax, "CNN filters: wall channel (top), agent channel (bottom)")
@@ -848,7 +848,7 @@ class ValueView:
         value_ax.set_title("values of the unvisited cells\n(grey squares: true $V^\\pi$)",
                            fontsize="medium")
         self.losses = LossLines(loss_ax, VALUE_MODELS, self.MAX_UPDATES)
-        loss_ax.legend(loc="lower left", fontsize="x-small")
+        loss_ax.legend(loc="upper right", fontsize="x-small")  # the curves fall away from it
         plots.freeze_layout(self.figure)
 
     def update(self, result):

@@ -384,3 +384,27 @@ def test_equivariance_shift_caption_sits_below_the_input_not_above_the_titles():
     images = [ax.get_window_extent(renderer) for ax in view.figure.axes]
     assert all(box.y1 <= image.y0 + 1 for box, image in zip(below, images, strict=True))
     assert len({round(box.y0) for box in below}) == 1  # the three captions on one line
+
+
+def test_generalisation_figure_is_short_enough_for_a_projector():
+    """Question, three rows of controls and this figure: about 590 px at 1280x720 (was 697)."""
+    set_style("projector")
+    try:
+        figure = cv.generalisation_panel().view.figure
+        assert figure.get_figheight() * figure.dpi <= 410
+        assert text_problems(figure) == []
+    finally:
+        set_style("default")
+
+
+@pytest.mark.parametrize("name", ["generalisation", "value"])
+def test_the_loss_legend_hides_no_training_curve(name):
+    panel = cv.PANELS[name]()
+    for updates, seed in ((100, 0), (300, 0), (600, 0), (600, 10)):
+        panel.set(updates=updates, filters=16, hidden_units=64, seed=seed)
+        lines = list(panel.view.losses.lines.values())
+        box = lines[0].axes.get_legend().get_window_extent(panel.view.figure.canvas.get_renderer())
+        for line in lines:
+            x, y = line.get_transform().transform(line.get_xydata()).T
+            inside = (box.x0 <= x) & (x <= box.x1) & (box.y0 <= y) & (y <= box.y1)
+            assert not inside.any(), (updates, line.get_label())
