@@ -1,6 +1,9 @@
 """Notebook 04's demos: each compute function gives the numbers the notebook claims."""
 
 import itertools
+import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +14,8 @@ from lecture_utils import convolution as cv
 from lecture_utils import nn
 from lecture_utils.running_example import maze_setting
 from lecture_utils.style import set_style
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.usefixtures("no_warnings")  # a warning fails the test
 
@@ -417,3 +422,16 @@ def test_the_cnn_needs_enough_filters_as_the_notebook_says():
                         for seed in range(11)) for f in (2, 4, 5)}
     assert worst[5] >= 0.93
     assert worst[2] <= 0.71 and worst[4] <= 0.71
+
+
+def test_the_notebook_defines_the_words_it_needs_at_first_use():
+    """After the learning goals, each term appears first in bold, where it is explained."""
+    notebook = json.loads((ROOT / "notebooks" / "04_convolutional_networks.ipynb").read_text())
+    text = "\n".join("".join(cell["source"]) for cell in notebook["cells"]
+                     if cell["cell_type"] == "markdown")
+    text = text[text.index("## 1."):]  # the goals above only name what is coming
+    text = re.sub(r"```.*?```", "", text, flags=re.S)  # the solutions come later
+    text = re.sub(r"^#.*$", "", text, flags=re.M)  # a heading announces, the text explains
+    for term in ("kernel", "padding", "stride", "inductive bias"):
+        first = text.lower().index(term)
+        assert text[first - 2:first + len(term) + 2].lower() == f"**{term}**", term
