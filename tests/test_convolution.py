@@ -435,3 +435,15 @@ def test_the_notebook_defines_the_words_it_needs_at_first_use():
     for term in ("kernel", "padding", "stride", "inductive bias"):
         first = text.lower().index(term)
         assert text[first - 2:first + len(term) + 2].lower() == f"**{term}**", term
+
+
+@pytest.mark.parametrize("setting", [{"filters": 2}, {"filters": cv.MAX_FILTERS},
+                                     {"hidden_units": 4}, {"hidden_units": 64},
+                                     {"updates": 100}, {"updates": 600}])
+def test_on_v_pi_the_coordinates_win_at_every_sliders_ends(setting):
+    """'at every slider's ends it is still the smallest'; the image MLP stays above the mean."""
+    with threadpool_limits(1):
+        result = cv.value_generalisation(**setting)
+    rmse = {m: result.rmse(m) for m in cv.VALUE_MODELS}
+    assert rmse["coordinates_mlp"] < min(rmse["cnn"], rmse["image_mlp"]) - 0.5
+    assert rmse["image_mlp"] > result.mean_baseline() + 0.4
