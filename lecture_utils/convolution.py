@@ -757,7 +757,7 @@ class GeneralisationView:
 
     def __init__(self):
         setting = maze_setting()
-        self.figure = plots.new_figure(10.0, 4.1)
+        self.figure = plots.new_figure(10.0, 3.8)
         grid = self.figure.add_gridspec(2, 3, height_ratios=[1, 0.34])
         cnn_ax, mlp_ax = self.figure.add_subplot(grid[0, 0]), self.figure.add_subplot(grid[0, 1])
         loss_ax, self.filter_ax = self.figure.add_subplot(grid[0, 2]), self.figure.add_subplot(
