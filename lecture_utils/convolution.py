@@ -383,6 +383,9 @@ KERNELS = {
 }
 MAX_KERNEL = 5
 MAX_PADDING, MAX_STRIDE, MAX_INDEX = 2, 3, 12
+# one line on a 1280-px projector (two lines made the panel 28 px taller)
+STEPPER_QUESTION = ("The vertical-edge kernel: where in the maze is its output positive, "
+                    "negative, 0?")
 
 
 def picture(name="maze"):
@@ -584,9 +587,7 @@ def stepper_panel():
                 "padding": slider(0, 0, MAX_PADDING, 1, "padding p"),
                 "stride": slider(1, 1, MAX_STRIDE, 1, "stride s")}
     return Panel(step_convolution, StepView(), controls,
-                 question="The vertical-edge kernel weights the left column +1 and the right "
-                          "column -1. Where in the maze will the output be large, where "
-                          "negative, and where zero?")
+                 question=STEPPER_QUESTION)
 
 
 PANELS = {"stepper": stepper_panel}

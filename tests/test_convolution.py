@@ -447,3 +447,11 @@ def test_on_v_pi_the_coordinates_win_at_every_sliders_ends(setting):
     rmse = {m: result.rmse(m) for m in cv.VALUE_MODELS}
     assert rmse["coordinates_mlp"] < min(rmse["cnn"], rmse["image_mlp"]) - 0.5
     assert rmse["image_mlp"] > result.mean_baseline() + 0.4
+
+
+def test_every_think_first_question_fits_one_projector_line_or_two():
+    """At 1054 px (JupyterLab's presentation mode at 1280 px), about 100 characters a line."""
+    lengths = {name: len(re.sub("<[^>]+>", "", cv.PANELS[name]().widget.children[0].value))
+               for name in cv.PANELS}
+    assert lengths["stepper"] <= 95  # the tallest panel: one line
+    assert all(length <= 200 for length in lengths.values()), lengths
