@@ -383,6 +383,9 @@ KERNELS = {
 }
 MAX_KERNEL = 5
 MAX_PADDING, MAX_STRIDE, MAX_INDEX = 2, 3, 12
+# one line on a 1280-px projector (two lines made the panel 28 px taller)
+STEPPER_QUESTION = ("The vertical-edge kernel: where in the maze is its output positive, "
+                    "negative, 0?")
 
 
 def picture(name="maze"):
@@ -584,9 +587,7 @@ def stepper_panel():
                 "padding": slider(0, 0, MAX_PADDING, 1, "padding p"),
                 "stride": slider(1, 1, MAX_STRIDE, 1, "stride s")}
     return Panel(step_convolution, StepView(), controls,
-                 question="The vertical-edge kernel weights the left column +1 and the right "
-                          "column -1. Where in the maze will the output be large, where "
-                          "negative, and where zero?")
+                 question=STEPPER_QUESTION)
 
 
 PANELS = {"stepper": stepper_panel}
@@ -665,7 +666,7 @@ class EquivarianceView:
     """The shifted pattern, the conv feature map and a dense layer's response, side by side."""
 
     def __init__(self):
-        self.figure = plots.new_figure(10.0, 3.7)
+        self.figure = plots.new_figure(10.0, 3.5)  # taller, the titles would leave the top
         axes = self.figure.subplots(1, 3)
         titles = ("input: the pattern, shifted", "conv feature map\n(3x3 kernel, padding 1)",
                   "dense layer's response\n(144 units on the same grid)")
@@ -679,10 +680,11 @@ class EquivarianceView:
         for ax in axes[:2]:  # where the unshifted pattern's map would go, shifted
             self.boxes.append(ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=1.5, ls="--",
                                                      edgecolor=style.PALETTE[2])))
-        # what each map differs from the shifted map of the unshifted pattern, below it
-        self.errors = [ax.text(0.5, -0.03, "off by 0.00", transform=ax.transAxes, ha="center",
-                               va="top", fontsize="small") for ax in axes[1:]]
-        self.title = self.figure.suptitle(" ", fontsize="medium")
+        # below the input, the shift; below each map, how far it is from the shifted map of
+        # the unshifted pattern (a caption above the figure sat cramped on the middle title)
+        self.shift, *self.errors = [ax.text(0.5, -0.03, "off by 0.00", transform=ax.transAxes,
+                                            ha="center", va="top", fontsize="small")
+                                    for ax in axes]
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -692,7 +694,7 @@ class EquivarianceView:
         r, c = result.shift
         self.boxes[0].set_bounds(3.5 + c, 3.5 + r, 3, 4)  # the L and its dot: rows 4..7, cols 4..6
         self.boxes[1].set_bounds(2.5 + c, 2.5 + r, 5, 6)  # one pixel more on every side
-        self.title.set_text(f"pattern shifted {r:+d} rows, {c:+d} columns")
+        self.shift.set_text(f"shifted {r:+d} rows, {c:+d} columns")
         self.errors[0].set_text(f"off the shifted map by {result.conv_error:.2g}")
         self.errors[1].set_text(f"off the shifted response by up to {result.dense_error:.2f}")
 
@@ -715,6 +717,8 @@ MODEL_COLOURS = {"cnn": style.FIT_COLOUR, "mlp": style.DATA_COLOUR, "image_mlp":
 MODEL_NAMES = {"cnn": "CNN (conv + pooling)", "mlp": "MLP on the flat image",
                "image_mlp": "MLP on the flat image", "coordinates_mlp": "MLP on (row, column)"}
 SHORT_NAMES = {"cnn": "CNN", "mlp": "flat MLP"}
+# shown while Train runs (1-2 s in the browser): the live loss curve appears only after 0.3 s
+TRAINING_CUE = "training {what} for {{updates}} updates on the visited cells ..."
 MAX_FILTERS = 16
 
 
@@ -754,8 +758,8 @@ class GeneralisationView:
 
     def __init__(self):
         setting = maze_setting()
-        self.figure = plots.new_figure(10.0, 5.2)
-        grid = self.figure.add_gridspec(2, 3, height_ratios=[1, 0.38])
+        self.figure = plots.new_figure(10.0, 3.8)
+        grid = self.figure.add_gridspec(2, 3, height_ratios=[1, 0.34])
         cnn_ax, mlp_ax = self.figure.add_subplot(grid[0, 0]), self.figure.add_subplot(grid[0, 1])
         loss_ax, self.filter_ax = self.figure.add_subplot(grid[0, 2]), self.figure.add_subplot(
             grid[1, :])
@@ -768,7 +772,7 @@ class GeneralisationView:
         self.titles = {m: ax.set_title(" \n ", fontsize="small")
                        for m, ax in (("cnn", cnn_ax), ("mlp", mlp_ax))}
         self.losses = LossLines(loss_ax, ("cnn", "mlp"), self.MAX_UPDATES)
-        loss_ax.legend(loc="lower left", fontsize="x-small")
+        loss_ax.legend(loc="upper right", fontsize="x-small")  # the curves fall away from it
         self.filters = self.filter_ax.imshow(filter_mosaic(None), cmap="RdBu_r", vmin=-1, vmax=1,
                                              interpolation="nearest", aspect="equal")
         _image_axes(self.filter_ax, "CNN filters: wall channel (top), agent channel (bottom)")
@@ -801,6 +805,7 @@ def generalisation_panel():
                 "mirrored": widgets.Checkbox(value=True, description="add mirrored images"),
                 "seed": slider(0, 0, 10, 1, "random seed")}
     return Panel(generalisation, GeneralisationView(), controls, button="Train",
+                 busy=TRAINING_CUE.format(what="the CNN and the MLP"),
                  question="Both networks learn the visited cells. Which one will know that a "
                           "wall blocks the move right at s2, a cell it never saw?")
 
@@ -844,7 +849,7 @@ class ValueView:
         value_ax.set_title("values of the unvisited cells\n(grey squares: true $V^\\pi$)",
                            fontsize="medium")
         self.losses = LossLines(loss_ax, VALUE_MODELS, self.MAX_UPDATES)
-        loss_ax.legend(loc="lower left", fontsize="x-small")
+        loss_ax.legend(loc="upper right", fontsize="x-small")  # the curves fall away from it
         plots.freeze_layout(self.figure)
 
     def update(self, result):
@@ -867,6 +872,7 @@ def value_panel():
                 "updates": slider(300, 100, ValueView.MAX_UPDATES, 50, "updates"),
                 "seed": slider(0, 0, 10, 1, "random seed")}
     return Panel(value_generalisation, ValueView(), controls, button="Train",
+                 busy=TRAINING_CUE.format(what="the three networks"),
                  question="Now the target is V^pi itself. Will the CNN's advantage on unvisited "
                           "cells survive?")
 

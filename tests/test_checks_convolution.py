@@ -19,6 +19,14 @@ def loops(x, W, flip_rows=False, flip_cols=False, transpose=False):
     return np.array([[np.sum(W * x[i:i + k, j:j + k]) for j in range(cols)] for i in range(rows)])
 
 
+def slide_indices(x, W):
+    """The slide's x_(i+a-1, j+b-1) typed into numpy with i, j, a, b counted from 0."""
+    k = W.shape[0]
+    rows, cols = x.shape[0] - k + 1, x.shape[1] - k + 1
+    return np.array([[sum(W[a, b] * x[i + a - 1, j + b - 1] for a in range(k) for b in range(k))
+                      for j in range(cols)] for i in range(rows)])
+
+
 @pytest.mark.parametrize("student, message", [
     (lambda x, W: loops(x, W, True, True), "true convolution"),
     (cv.true_convolution2d, "the kernel is flipped"),
@@ -31,6 +39,10 @@ def loops(x, W, flip_rows=False, flip_cols=False, transpose=False):
     (lambda x, W: loops(x, W) + 1, r"row 0, column 0 should be"),
     (lambda x, W: loops(x, W)[0], r"should have shape \(3, 4\)"),
     (lambda x, W: x[:3, :4] @ W, r"raised ValueError.*3 x 4"),
+    (lambda x, W: -loops(x, W), "the wrong sign"),
+    (lambda x, W: loops(x, W).T, "rows and columns are swapped"),
+    (lambda x, W: slide_indices(x, W), "the slide counts from 1, numpy from 0"),
+    (lambda x, W: None, "got None"),
 ])
 def test_correlation_checker_names_the_mistake(student, message):
     verdict = check_correlate2d(student)
@@ -53,6 +65,9 @@ def test_correlation_checker_accepts_loops_and_the_library():
     (lambda n, k, p, s: (n - 2 * p - k) // s + 1, "larger, not smaller"),
     (lambda n, k, p, s: n, "count how many positions"),
     (lambda n, k, p, s: [5], "one whole number"),
+    (lambda n, k, p, s: (n + 2 * p - k) // s - 1, "-1 where it should be \\+1"),
+    (lambda n, k, p, s: (n + 2 * p + k) // s + 1, "subtracted, not added"),
+    (lambda n, k, p, s: None, "got None"),
 ])
 def test_output_size_checker_names_the_mistake(student, message):
     verdict = check_output_size(student)
@@ -73,6 +88,7 @@ def test_output_size_checker_accepts_a_float_that_is_whole():
     (lambda C, F, k: F * C * k * k + 1, "its own bias"),
     (lambda C, F, k: 128 * 128 * C * F + F, "count one filter"),
     (lambda C, F, k: "1216", "one whole number"),
+    (lambda C, F, k: None, "got None"),
 ])
 def test_parameter_count_checker_names_the_mistake(student, message):
     verdict = check_conv_parameter_count(student)

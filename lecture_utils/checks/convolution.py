@@ -29,6 +29,15 @@ def check_correlate2d(correlate_fn):
         (valid(x, W)[:-1, :-1], "the last row and column are missing: the kernel fits "
                                 "n - k + 1 times along a side, not n - k"),
         (valid(x, np.ones((3, 3))), "the patch is summed without the kernel's weights"),
+        (-valid(x, W), "every entry has the wrong sign: y_ij adds the products W_ab x_.., "
+                       "it does not subtract them"),
+        (valid(x, W).T, "rows and columns are swapped: y has x.shape[0] - k + 1 rows and "
+                        "x.shape[1] - k + 1 columns, and y[i, j] sees rows i.. and columns "
+                        "j.. of x"),
+        (valid(np.roll(x, (1, 1), axis=(0, 1)), W),
+         "the slide counts from 1, numpy from 0: with i, j, a, b all from 0 the entry is "
+         "W[a, b] * x[i + a, j + b]; x[i + a - 1] starts one row too high (and index -1 is "
+         "the last row)"),
     ])
     return "y_ij = sum_a sum_b W_ab x_(i+a-1, j+b-1): the kernel slides unflipped, as in nn.Conv2d"
 
@@ -59,6 +68,12 @@ OUTPUT_SIZE_MISTAKES = (  # a wrong formula and what it forgets, tried on every 
                                                       "output, round down"),
     (lambda n, k, p, s: (n - 2 * p - k) // s + 1, "padding makes the image larger, not "
                                                   "smaller"),
+    (lambda n, k, p, s: (n + 2 * p - k) // s - 1, "that is -1 where it should be +1: the "
+                                                  "kernel's first position already gives one "
+                                                  "output, each step of s one more"),
+    (lambda n, k, p, s: (n + 2 * p + k) // s + 1, "the kernel's width is subtracted, not "
+                                                  "added: it must fit inside the padded "
+                                                  "image, n + 2p - k cells are left to move"),
 )
 
 
