@@ -441,7 +441,7 @@ def unit_label(layer, unit):
 # (label, rest) widths in px of one control in the playground's grid: three columns fit a
 # 1100-px notebook on a 1280-px projector (the shared grid's 500-px controls gave two columns,
 # seven rows, and a 774-px panel)
-COMPACT_PX = {"default": (110, 170), "dark": (110, 170), "projector": (150, 195)}
+COMPACT_PX = {"default": (110, 170), "dark": (110, 170), "projector": (140, 190)}
 
 
 def compact_grid(controls):
@@ -472,7 +472,7 @@ class PlaygroundView:
     train and test loss and accuracy against updates. The title counts the updates."""
 
     def __init__(self):
-        self.figure = plots.new_figure(13.0, 3.9)  # 774-px panel at 4.2 in on a projector
+        self.figure = plots.new_figure(13.0, 3.6)  # 3.9 in: a 639-px panel on a projector
         grid = self.figure.add_gridspec(2, 4, width_ratios=[1.15, 1.0, 0.8, 1.0])
         self.net = self.figure.add_subplot(grid[:, 0])
         self.out = self.figure.add_subplot(grid[:, 1])
