@@ -91,3 +91,20 @@ def test_loops_in_a_function_without_source_cannot_be_found():
     exec("def made_by_exec(X):\n    return [x for x in X]", namespace)
     assert loops_in(namespace["made_by_exec"]) is None
     assert loops_in(np.maximum) is None
+
+
+def test_a_function_that_prints_its_answer_is_told_to_return_it(capsys):
+    def answer(x):
+        print(x * 2)
+
+    with pytest.raises(Failed, match="printed something but returned None.*return"):
+        call(answer, 3)
+    assert capsys.readouterr().out == "6\n"  # what the student printed still shows
+
+
+def test_printing_beside_a_returned_answer_is_fine(capsys):
+    def answer(x):
+        print("debugging", x)
+        return x * 2
+
+    assert call(answer, 3) == 6 and "debugging 3" in capsys.readouterr().out

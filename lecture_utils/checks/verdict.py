@@ -9,10 +9,13 @@ iterate: every checker must accept its reference and reject a catalogue of wrong
 (tests/test_checker_catalogue.py).
 """
 
+import contextlib
 import copy
 import functools
 import inspect
+import io
 import re
+import sys
 import traceback
 from dataclasses import dataclass
 
@@ -99,14 +102,22 @@ def call(function, *args, hint=None):
     error returning one or None), or when it changed one of its arguments in place.
     """
     given = [copy.deepcopy(arg) for arg in args]
+    printed = io.StringIO()
     try:
-        result = function(*given)
+        with contextlib.redirect_stdout(printed):
+            result = function(*given)
     except NotImplementedError:
         raise Failed(f"`{name(function)}` still raises NotImplementedError. Fill in its body, "
                      "then run this cell again.", passed=None) from None
     except (Exception, SystemExit) as error:  # the student's code crashed: say what, no traceback
         extra = hint(error) if callable(hint) else hint
         raise Failed(describe_crash(function, error) + (f". {extra}" if extra else "")) from None
+    finally:
+        sys.stdout.write(printed.getvalue())  # the student still sees what they printed
+    if result is None and printed.getvalue().strip():
+        raise Failed(f"`{name(function)}` printed something but returned None: a checker (and "
+                     "the code after it) sees only what the function returns, so end it with "
+                     "`return ...` instead of `print(...)`")
     for position, (before, after) in enumerate(zip(args, given, strict=True)):
         if not unchanged(before, after):
             raise Failed(f"your function changed its {changed_argument(function, position)}")
