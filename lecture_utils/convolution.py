@@ -797,13 +797,19 @@ class GeneralisationView:
         self.filters.set_clim(-top, top)
 
 
+def training_controls(max_updates, **extra):
+    """The controls both Train panels share (sizes, updates, seed), `extra` before the seed."""
+    return {"filters": slider(8, 2, MAX_FILTERS, 1, "CNN filters"),
+            "hidden_units": slider(16, 4, 64, 4, "MLP hidden units"),
+            "updates": slider(300, 100, max_updates, 50, "updates"),
+            **extra,
+            "seed": slider(0, 0, 10, 1, "random seed")}
+
+
 def generalisation_panel():
     """Which moves are blocked: the CNN and the flat MLP trained behind a Train button."""
-    controls = {"filters": slider(8, 2, MAX_FILTERS, 1, "CNN filters"),
-                "hidden_units": slider(16, 4, 64, 4, "MLP hidden units"),
-                "updates": slider(300, 100, GeneralisationView.MAX_UPDATES, 50, "updates"),
-                "mirrored": widgets.Checkbox(value=True, description="add mirrored images"),
-                "seed": slider(0, 0, 10, 1, "random seed")}
+    controls = training_controls(GeneralisationView.MAX_UPDATES, mirrored=widgets.Checkbox(
+        value=True, description="add mirrored images"))
     return Panel(generalisation, GeneralisationView(), controls, button="Train",
                  busy=TRAINING_CUE.format(what="the CNN and the MLP"),
                  question="Both networks learn the visited cells. Which one will know that a "
@@ -867,10 +873,7 @@ class ValueView:
 
 def value_panel():
     """V^pi from the visited cells: the CNN, the image MLP and a coordinates MLP (Train)."""
-    controls = {"filters": slider(8, 2, MAX_FILTERS, 1, "CNN filters"),
-                "hidden_units": slider(16, 4, 64, 4, "MLP hidden units"),
-                "updates": slider(300, 100, ValueView.MAX_UPDATES, 50, "updates"),
-                "seed": slider(0, 0, 10, 1, "random seed")}
+    controls = training_controls(ValueView.MAX_UPDATES)
     return Panel(value_generalisation, ValueView(), controls, button="Train",
                  busy=TRAINING_CUE.format(what="the three networks"),
                  question="Now the target is V^pi itself. Will the CNN's advantage on unvisited "
